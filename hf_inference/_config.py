@@ -1,0 +1,164 @@
+"""Value objects and defaults: timeouts, limits, token and URL resolution, input validation.
+
+Nothing here does I/O on the event loop: the token file is read once, when a client is built.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Final
+from urllib.parse import urlsplit
+
+from ._exceptions import InvalidInputError
+
+DEFAULT_BASE_URL: Final = "https://router.huggingface.co/hf-inference"
+ROUTER_URL: Final = "https://router.huggingface.co"
+#: Hosts that receive the token without the user naming them.
+HUGGING_FACE_HOSTS: Final = frozenset({"router.huggingface.co", "huggingface.co"})
+
+DEFAULT_MAX_EVENT_SIZE: Final = 16 * 1024 * 1024
+#: Non-streamed bodies above this size are refused (a compressed bomb stops here).
+DEFAULT_MAX_RESPONSE_SIZE: Final = 512 * 1024 * 1024
+
+
+class _Unset:
+    """Marks "use the client default" where None has a meaning of its own."""
+
+    _instance: _Unset | None = None
+
+    def __new__(cls) -> _Unset:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "UNSET"
+
+    def __bool__(self) -> bool:
+        return False
+
+
+UNSET: Final = _Unset()
+
+
+@dataclass(frozen=True, slots=True)
+class Timeout:
+    """Time limits of one call, in seconds; ``None`` disables a limit.
+
+    ``connect``: open the TCP/TLS connection. ``pool``: wait for a free connection slot.
+    ``read``: idle time between two reads of the body (a stalled stream fails after this).
+    ``first_byte``: from sending the request to the response headers.
+    ``total``: the whole call, streams included (off by default: a healthy stream may be long).
+    """
+
+    connect: float | None = 5.0
+    pool: float | None = 30.0
+    read: float | None = 120.0
+    first_byte: float | None = 300.0
+    total: float | None = None
+
+    @classmethod
+    def of(cls, value: Timeout | float | None) -> Timeout:
+        """``Timeout(...)`` as is, a number as the read and first-byte limit, None as no limit."""
+        if isinstance(value, Timeout):
+            return value
+        if value is None:
+            return cls(connect=None, pool=None, read=None, first_byte=None, total=None)
+        return cls(read=float(value), first_byte=float(value))
+
+
+DEFAULT_TIMEOUT: Final = Timeout()
+
+
+def _hf_home() -> Path:
+    home = os.environ.get("HF_HOME")
+    if home:
+        return Path(home).expanduser()
+    cache = os.environ.get("XDG_CACHE_HOME") or os.path.join("~", ".cache")
+    return Path(cache).expanduser() / "huggingface"
+
+
+def token_file_path() -> Path:
+    """Where the Hugging Face tools store the token (``$HF_TOKEN_PATH`` or ``$HF_HOME/token``)."""
+    explicit = os.environ.get("HF_TOKEN_PATH")
+    return Path(explicit).expanduser() if explicit else _hf_home() / "token"
+
+
+def resolve_token(token: str | bool | None) -> str | None:
+    """The token argument, else ``HF_TOKEN``, else the token file; ``False`` means anonymous."""
+    if token is False:
+        return None
+    if isinstance(token, str):
+        return check_header_value("token", token.strip()) or None
+    env = os.environ.get("HF_TOKEN") or os.environ.get("HUGGING_FACE_HUB_TOKEN")
+    if env and env.strip():
+        return check_header_value("token", env.strip())
+    try:
+        text = token_file_path().read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError):
+        return None
+    return check_header_value("token", text) if text else None
+
+
+_FORBIDDEN_HEADER_CHARS = re.compile(r"[\r\n\x00]")
+
+
+def check_header_value(name: str, value: str) -> str:
+    """Refuse CR, LF and NUL: they would split or truncate the HTTP header."""
+    if _FORBIDDEN_HEADER_CHARS.search(value):
+        # The value itself may be a secret: never echo it.
+        raise InvalidInputError(f"{name} contains a CR, LF or NUL character")
+    return value
+
+
+# A Hub repo id: one or two path segments of letters, digits, '-', '_', '.'; optionally a
+# ':provider' or ':policy' suffix on routed chat.
+_MODEL_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._\-]*(?:/[A-Za-z0-9._\-]+)*(?::[A-Za-z0-9._\-]+)?")
+
+
+def validate_model_id(model: str) -> str:
+    """Check a Hub model id before it becomes part of a URL path.
+
+    yarl normalises ``..`` and ``%2e%2e`` in paths, so a crafted id could reach another route
+    of the same host; anything but a plain repo id is refused here.
+    """
+    if not isinstance(model, str) or not model:
+        raise InvalidInputError("model must be a non-empty string (a Hub model id or a URL)")
+    if not model.isascii():
+        raise InvalidInputError(f"model id {model!r} must be ASCII")
+    if ".." in model or "%" in model:
+        raise InvalidInputError(f"model id {model!r} must not contain '..' or '%'")
+    if _MODEL_ID.fullmatch(model) is None:
+        raise InvalidInputError(
+            f"model id {model!r} is not a valid Hub id "
+            "(letters, digits, '-', '_', '.', one '/', no spaces, '?', '#', CR, LF or NUL)"
+        )
+    return model
+
+
+def is_url(model: str) -> bool:
+    return model.startswith(("http://", "https://"))
+
+
+def validate_url(url: str) -> str:
+    """Check an endpoint or base URL: http(s), a host, no credentials, no CR/LF/NUL."""
+    if not isinstance(url, str):
+        raise InvalidInputError("URL must be a string")
+    check_header_value("URL", url)
+    if any(c.isspace() for c in url):
+        raise InvalidInputError("URL must not contain whitespace")
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise InvalidInputError("URL must be an absolute http:// or https:// URL")
+    if parts.username or parts.password:
+        raise InvalidInputError("URL must not carry credentials; pass token= instead")
+    return url.rstrip("/")
+
+
+def origin_of(url: str) -> tuple[str, str, int]:
+    parts = urlsplit(url)
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    return parts.scheme, (parts.hostname or "").lower(), port

@@ -1,0 +1,84 @@
+"""Retry and model-loading policy: pure arithmetic, no I/O (the client owns sleeping).
+
+Backoff is exponential with jitter; a server's own wish (``retry-after-ms``, ``Retry-After`` in
+seconds or as an HTTP date, ``RateLimit: ...;t=N``) wins when it is sane.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from email.utils import parsedate_to_datetime
+from typing import Final
+
+RETRY_STATUSES: Final = frozenset({408, 429, 500, 502, 503, 504})
+
+_RATELIMIT_T = re.compile(r"(?:^|[;,\s])t=(\d+(?:\.\d+)?)")
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    """When and how long to wait before sending a request again."""
+
+    max_retries: int = 2
+    backoff_initial: float = 0.5
+    backoff_max: float = 8.0
+    retry_after_max: float = 60.0
+    statuses: frozenset[int] = RETRY_STATUSES
+    #: Wait while a model loads (503 with estimated_time), within ``loading_budget`` seconds.
+    wait_for_model: bool = True
+    loading_budget: float = 120.0
+    loading_sleep_min: float = 1.0
+    loading_sleep_max: float = 30.0
+    rng: random.Random = field(default_factory=random.Random, compare=False, repr=False)
+
+    def backoff(self, retry: int) -> float:
+        """Delay before retry number ``retry`` (1-based): 0.5, 1, 2, 4, 8 s... with jitter."""
+        base = min(self.backoff_max, self.backoff_initial * (2 ** (retry - 1)))
+        # Jitter in [base/2, base] spreads retrying clients without ever exceeding the cap.
+        return float(base * (0.5 + 0.5 * self.rng.random()))
+
+    def loading_sleep(self, estimated_time: float | None) -> float:
+        estimate = estimated_time if estimated_time is not None else self.loading_sleep_min
+        return min(self.loading_sleep_max, max(self.loading_sleep_min, estimate))
+
+    def retry_delay(self, retry: int, headers: Mapping[str, str], now: float) -> float:
+        """The server's requested delay if sane, else our backoff."""
+        requested = server_retry_after(headers, now)
+        if requested is not None:
+            return min(requested, self.retry_after_max)
+        return self.backoff(retry)
+
+
+def server_retry_after(headers: Mapping[str, str], now: float) -> float | None:
+    """Seconds the server asked us to wait, or None if it did not say (or said nonsense).
+
+    ``now`` is the wall clock (seconds since the epoch) for HTTP-date values.
+    """
+    value = headers.get("retry-after-ms")
+    if value is not None:
+        try:
+            millis = float(value)
+        except ValueError:
+            millis = -1.0
+        if 0 <= millis < 1e9:
+            return millis / 1000
+    value = headers.get("retry-after")
+    if value is not None:
+        value = value.strip()
+        if value.isdigit():
+            return float(value)
+        try:
+            when = parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError):
+            when = None
+        if when is not None and when.tzinfo is not None:
+            return max(0.0, when.timestamp() - now)
+    value = headers.get("ratelimit")
+    if value is not None:
+        match = _RATELIMIT_T.search(value)
+        if match:
+            return float(match.group(1))
+    return None

@@ -1,0 +1,277 @@
+"""The task table: every Inference API task declared once.
+
+A :class:`TaskSpec` says where a task is sent (route), how its inputs travel (input kind), what
+the body decodes into (wire type, decoder built once) and how the real envelope becomes the
+natural Python shape (``shape``). The client's task methods and the module-level functions are
+one-line calls into the machinery that reads these rows.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
+
+import msgspec
+
+from . import types as t
+
+Out = TypeVar("Out")
+
+
+class Route(enum.Enum):
+    """Where a task's request goes."""
+
+    MODEL = "models/{model}"
+    PIPELINE = "models/{model}/pipeline/{task}"
+    CHAT = "models/{model}/v1/chat/completions"
+
+
+class InputKind(enum.Enum):
+    """How ``inputs`` travel on the wire."""
+
+    JSON = "json"  # {"inputs": ..., "parameters": ...}
+    BINARY = "binary"  # raw bytes + content type; base64 JSON when there are parameters
+    BINARY_IN_DICT = "binary_in_dict"  # {"image": <binary>, "question": ...} -> base64 JSON
+    CHAT = "chat"  # {"messages": [...], ...}
+
+
+@dataclass(frozen=True, slots=True)
+class TaskSpec(Generic[Out]):
+    """One task: route, input kind, wire type and the envelope -> natural shape step."""
+
+    name: str
+    route: Route
+    input_kind: InputKind
+    wire_type: Any
+    shape: Callable[[Any, Any], Out] | None = None
+    accept: str | None = None
+    binary_output: bool = False
+    stream: bool = False
+    decoder: msgspec.json.Decoder[Any] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "decoder", msgspec.json.Decoder(self.wire_type))
+
+    @property
+    def method_name(self) -> str:
+        return self.name.replace("-", "_")
+
+    def finish(self, wire: Any, inputs: Any) -> Out:
+        """Turn a decoded envelope into this task's return value."""
+        if self.shape is None:
+            result: Out = wire
+            return result
+        return self.shape(wire, inputs)
+
+
+# -- envelope shaping (the real API wraps answers differently per task) ------------------------
+
+
+def _first_unless_batch(wire: Any, inputs: Any) -> Any:
+    """One-element list for one input, a list for a batch."""
+    if isinstance(wire, list):
+        return wire if isinstance(inputs, list) else (wire[0] if wire else None)
+    return wire
+
+
+def _flatten_one(wire: Any, inputs: Any) -> Any:
+    """``[[...]]`` for one input becomes ``[...]``."""
+    if (
+        isinstance(wire, list)
+        and wire
+        and isinstance(wire[0], list)
+        and not isinstance(inputs, list)
+    ):
+        return wire[0]
+    return wire
+
+
+def _convert(type_: Any) -> Callable[[Any, Any], Any]:
+    def shape(wire: Any, inputs: Any) -> Any:
+        return msgspec.convert(wire, type_)
+
+    return shape
+
+
+def _text_classification(wire: Any, inputs: Any) -> Any:
+    flat = _flatten_one(wire, inputs)
+    if flat and isinstance(flat[0], list):
+        return msgspec.convert(flat, list[list[t.TextClassificationOutputElement]])
+    return msgspec.convert(flat, list[t.TextClassificationOutputElement])
+
+
+def _fill_mask(wire: Any, inputs: Any) -> Any:
+    if wire and isinstance(wire[0], list):
+        return msgspec.convert(wire, list[list[t.FillMaskOutputElement]])
+    return msgspec.convert(wire, list[t.FillMaskOutputElement])
+
+
+def _zero_shot(wire: Any, inputs: Any) -> Any:
+    if isinstance(wire, list):
+        results = [
+            msgspec.convert(w, t.ZeroShotClassificationWireOutput).to_elements() for w in wire
+        ]
+        return results if isinstance(inputs, list) else results[0]
+    return msgspec.convert(wire, t.ZeroShotClassificationWireOutput).to_elements()
+
+
+def _question_answering(wire: Any, inputs: Any) -> Any:
+    if isinstance(wire, list):
+        return msgspec.convert(wire, list[t.QuestionAnsweringOutputElement])
+    return msgspec.convert(wire, t.QuestionAnsweringOutputElement)
+
+
+def _document_qa(wire: Any, inputs: Any) -> Any:
+    if isinstance(wire, dict):
+        return [msgspec.convert(wire, t.DocumentQuestionAnsweringOutputElement)]
+    return msgspec.convert(wire, list[t.DocumentQuestionAnsweringOutputElement])
+
+
+def _asr(wire: Any, inputs: Any) -> Any:
+    return msgspec.convert(_first_unless_batch(wire, inputs), t.AutomaticSpeechRecognitionOutput)
+
+
+# -- the table -----------------------------------------------------------------------------------
+
+J, B, D, C = InputKind.JSON, InputKind.BINARY, InputKind.BINARY_IN_DICT, InputKind.CHAT
+M, P = Route.MODEL, Route.PIPELINE
+
+FILL_MASK: TaskSpec[list[t.FillMaskOutputElement]] = TaskSpec("fill-mask", M, J, Any, _fill_mask)
+SUMMARIZATION: TaskSpec[t.SummarizationOutput] = TaskSpec(
+    "summarization", M, J, t.SummarizationOutput | list[t.SummarizationOutput], _first_unless_batch
+)
+QUESTION_ANSWERING: TaskSpec[t.QuestionAnsweringOutputElement] = TaskSpec(
+    "question-answering", M, J, Any, _question_answering
+)
+TABLE_QUESTION_ANSWERING: TaskSpec[t.TableQuestionAnsweringOutputElement] = TaskSpec(
+    "table-question-answering", M, J, t.TableQuestionAnsweringOutputElement
+)
+TEXT_CLASSIFICATION: TaskSpec[list[t.TextClassificationOutputElement]] = TaskSpec(
+    "text-classification", M, J, Any, _text_classification
+)
+TEXT_GENERATION: TaskSpec[t.TextGenerationOutput] = TaskSpec(
+    "text-generation",
+    M,
+    J,
+    t.TextGenerationOutput | list[t.TextGenerationOutput],
+    _first_unless_batch,
+)
+TEXT_GENERATION_STREAM: TaskSpec[t.TextGenerationStreamOutput] = TaskSpec(
+    "text-generation", M, J, t.TextGenerationStreamOutput, stream=True
+)
+TOKEN_CLASSIFICATION: TaskSpec[list[t.TokenClassificationOutputElement]] = TaskSpec(
+    "token-classification", M, J, list[t.TokenClassificationOutputElement]
+)
+TRANSLATION: TaskSpec[t.TranslationOutput] = TaskSpec(
+    "translation", M, J, t.TranslationOutput | list[t.TranslationOutput], _first_unless_batch
+)
+ZERO_SHOT_CLASSIFICATION: TaskSpec[list[t.ZeroShotClassificationOutputElement]] = TaskSpec(
+    "zero-shot-classification", M, J, Any, _zero_shot
+)
+SENTENCE_SIMILARITY: TaskSpec[list[float]] = TaskSpec("sentence-similarity", P, J, list[float])
+FEATURE_EXTRACTION: TaskSpec[list[Any]] = TaskSpec("feature-extraction", P, J, list[Any])
+AUTOMATIC_SPEECH_RECOGNITION: TaskSpec[t.AutomaticSpeechRecognitionOutput] = TaskSpec(
+    "automatic-speech-recognition", M, B, Any, _asr
+)
+AUDIO_CLASSIFICATION: TaskSpec[list[t.AudioClassificationOutputElement]] = TaskSpec(
+    "audio-classification", M, B, list[t.AudioClassificationOutputElement]
+)
+TEXT_TO_SPEECH: TaskSpec[t.BinaryOutput] = TaskSpec("text-to-speech", M, J, Any, binary_output=True)
+AUDIO_TO_AUDIO: TaskSpec[list[t.AudioToAudioOutputElement]] = TaskSpec(
+    "audio-to-audio", M, B, list[t.AudioToAudioOutputElement]
+)
+IMAGE_CLASSIFICATION: TaskSpec[list[t.ImageClassificationOutputElement]] = TaskSpec(
+    "image-classification", M, B, list[t.ImageClassificationOutputElement]
+)
+OBJECT_DETECTION: TaskSpec[list[t.ObjectDetectionOutputElement]] = TaskSpec(
+    "object-detection", M, B, list[t.ObjectDetectionOutputElement]
+)
+IMAGE_SEGMENTATION: TaskSpec[list[t.ImageSegmentationOutputElement]] = TaskSpec(
+    "image-segmentation", M, B, list[t.ImageSegmentationOutputElement]
+)
+IMAGE_TO_TEXT: TaskSpec[t.ImageToTextOutput] = TaskSpec(
+    "image-to-text", M, B, t.ImageToTextOutput | list[t.ImageToTextOutput], _first_unless_batch
+)
+TEXT_TO_IMAGE: TaskSpec[t.BinaryOutput] = TaskSpec(
+    "text-to-image", M, J, Any, accept="image/png", binary_output=True
+)
+IMAGE_TO_IMAGE: TaskSpec[t.BinaryOutput] = TaskSpec(
+    "image-to-image", M, B, Any, accept="image/png", binary_output=True
+)
+ZERO_SHOT_IMAGE_CLASSIFICATION: TaskSpec[list[t.ZeroShotImageClassificationOutputElement]] = (
+    TaskSpec(
+        "zero-shot-image-classification", M, B, list[t.ZeroShotImageClassificationOutputElement]
+    )
+)
+VISUAL_QUESTION_ANSWERING: TaskSpec[list[t.VisualQuestionAnsweringOutputElement]] = TaskSpec(
+    "visual-question-answering", M, D, list[t.VisualQuestionAnsweringOutputElement]
+)
+DOCUMENT_QUESTION_ANSWERING: TaskSpec[list[t.DocumentQuestionAnsweringOutputElement]] = TaskSpec(
+    "document-question-answering", M, D, Any, _document_qa
+)
+TABULAR_REGRESSION: TaskSpec[list[float]] = TaskSpec("tabular-regression", M, J, list[float])
+TABULAR_CLASSIFICATION: TaskSpec[list[Any]] = TaskSpec("tabular-classification", M, J, list[Any])
+CHAT_COMPLETION: TaskSpec[t.ChatCompletionOutput] = TaskSpec(
+    "chat-completion", Route.CHAT, C, t.ChatCompletionOutput
+)
+CHAT_COMPLETION_STREAM: TaskSpec[t.ChatCompletionStreamOutput] = TaskSpec(
+    "chat-completion", Route.CHAT, C, t.ChatCompletionStreamOutput, stream=True
+)
+CONVERSATIONAL: TaskSpec[t.ChatCompletionOutput] = TaskSpec(
+    "conversational", Route.CHAT, C, t.ChatCompletionOutput
+)
+
+#: Method/function name -> spec. Holds every task exactly once (a test keeps it in step with
+#: the client methods and the module functions).
+TASKS: Mapping[str, TaskSpec[Any]] = {
+    "fill_mask": FILL_MASK,
+    "summarization": SUMMARIZATION,
+    "question_answering": QUESTION_ANSWERING,
+    "table_question_answering": TABLE_QUESTION_ANSWERING,
+    "text_classification": TEXT_CLASSIFICATION,
+    "text_generation": TEXT_GENERATION,
+    "text_generation_stream": TEXT_GENERATION_STREAM,
+    "token_classification": TOKEN_CLASSIFICATION,
+    "translation": TRANSLATION,
+    "zero_shot_classification": ZERO_SHOT_CLASSIFICATION,
+    "conversational": CONVERSATIONAL,
+    "sentence_similarity": SENTENCE_SIMILARITY,
+    "chat_completion": CHAT_COMPLETION,
+    "chat_completion_stream": CHAT_COMPLETION_STREAM,
+    "automatic_speech_recognition": AUTOMATIC_SPEECH_RECOGNITION,
+    "audio_classification": AUDIO_CLASSIFICATION,
+    "text_to_speech": TEXT_TO_SPEECH,
+    "audio_to_audio": AUDIO_TO_AUDIO,
+    "image_classification": IMAGE_CLASSIFICATION,
+    "object_detection": OBJECT_DETECTION,
+    "image_segmentation": IMAGE_SEGMENTATION,
+    "image_to_text": IMAGE_TO_TEXT,
+    "text_to_image": TEXT_TO_IMAGE,
+    "image_to_image": IMAGE_TO_IMAGE,
+    "zero_shot_image_classification": ZERO_SHOT_IMAGE_CLASSIFICATION,
+    "feature_extraction": FEATURE_EXTRACTION,
+    "visual_question_answering": VISUAL_QUESTION_ANSWERING,
+    "document_question_answering": DOCUMENT_QUESTION_ANSWERING,
+    "tabular_regression": TABULAR_REGRESSION,
+    "tabular_classification": TABULAR_CLASSIFICATION,
+}
+
+#: Wire task name -> spec, for ``client.request(..., task=...)``.
+BY_WIRE_NAME: Mapping[str, TaskSpec[Any]] = {
+    spec.name: spec for spec in TASKS.values() if not spec.stream
+}
+
+
+def stream_is_complete(event: Any) -> bool:
+    """A stream may end at end of body once its final event arrived.
+
+    TGI's final event carries ``generated_text``; a chat stream that ends without [DONE] is
+    complete once a choice reported a ``finish_reason`` (or the usage chunk came after it).
+    """
+    if isinstance(event, t.TextGenerationStreamOutput):
+        return event.generated_text is not None or event.details is not None
+    if isinstance(event, t.ChatCompletionStreamOutput):
+        return event.usage is not None or any(c.finish_reason for c in event.choices)
+    return True

@@ -1,0 +1,67 @@
+"""Development sessions: `nox -s tests lint typing` is what CI runs."""
+
+from __future__ import annotations
+
+import os
+
+import nox
+
+nox.options.default_venv_backend = "venv"
+nox.options.reuse_existing_virtualenvs = True
+nox.options.sessions = ["tests", "lint", "typing"]
+
+PYTHONS = ["3.10", "3.11", "3.12", "3.13"]
+PYPROJECT = nox.project.load_toml("pyproject.toml")
+
+
+def install_group(session: nox.Session, *groups: str) -> None:
+    for group in groups:
+        session.install(*nox.project.dependency_groups(PYPROJECT, group))
+
+
+@nox.session(python=PYTHONS)
+def tests(session: nox.Session) -> None:
+    """The test suite against the bundled local API server (no token, no network)."""
+    install_group(session, "test")
+    session.install("-e", ".")
+    session.run("pytest", *session.posargs)
+
+
+@nox.session(python="3.11")
+def lint(session: nox.Session) -> None:
+    """ruff check and format check."""
+    install_group(session, "lint")
+    session.run("ruff", "check", "hf_inference", "tests", "benchmarks", "noxfile.py")
+    session.run("ruff", "format", "--check", "hf_inference", "tests", "benchmarks", "noxfile.py")
+
+
+@nox.session(python="3.11")
+def typing(session: nox.Session) -> None:
+    """mypy --strict over the package and the typing check file."""
+    install_group(session, "typing")
+    session.install("-e", ".")
+    session.run("mypy", "--strict", "hf_inference", "tests/typing_check.py")
+
+
+@nox.session(python="3.11")
+def docs(session: nox.Session) -> None:
+    """Build the documentation site with --strict."""
+    install_group(session, "docs")
+    session.install("-e", ".")
+    session.run("mkdocs", "build", "--strict", "--site-dir", os.path.join(session.create_tmp(), "site"))
+
+
+@nox.session(python="3.11")
+def interop(session: nox.Session) -> None:
+    """Peer clients (huggingface_hub, openai) against the local server: proof it is faithful."""
+    install_group(session, "test", "interop")
+    session.install("-e", ".")
+    session.run("pytest", "-m", "interop", "tests/test_interop.py", *session.posargs)
+
+
+@nox.session(python="3.11", default=False)
+def bench(session: nox.Session) -> None:
+    """Benchmarks against raw aiohttp and the peer clients; writes docs/benchmarks.md."""
+    install_group(session, "bench")
+    session.install("-e", ".")
+    session.run("python", "-m", "benchmarks", *session.posargs)
