@@ -1,0 +1,246 @@
+"""OpenAI-compatible chat completion types, as TGI and the routed providers return them.
+
+Providers add fields of their own (``time_info``, ``content_filter_results``, ``stop_reason``,
+``service_tier``...): those are ignored. Fields some servers leave out default to empty values.
+Older TGI (up to 2.0) returned ``function.arguments`` as a JSON object and tool call ids as
+ints, and sent a single tool call object instead of a list in stream deltas.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, TypedDict
+
+import msgspec
+
+from ._base import BaseStruct
+
+if TYPE_CHECKING:
+    from typing import TypeAlias
+
+__all__ = [
+    "ChatCompletionInputFunctionDefinition",
+    "ChatCompletionInputTool",
+    "ChatCompletionOutput",
+    "ChatCompletionOutputComplete",
+    "ChatCompletionOutputFunctionDefinition",
+    "ChatCompletionOutputLogprob",
+    "ChatCompletionOutputLogprobs",
+    "ChatCompletionOutputMessage",
+    "ChatCompletionOutputToolCall",
+    "ChatCompletionOutputTopLogprob",
+    "ChatCompletionOutputUsage",
+    "ChatCompletionStreamOutput",
+    "ChatCompletionStreamOutputChoice",
+    "ChatCompletionStreamOutputDelta",
+    "ChatCompletionStreamOutputDeltaToolCall",
+    "ChatCompletionStreamOutputFunction",
+    "ChatCompletionStreamOutputLogprob",
+    "ChatCompletionStreamOutputLogprobs",
+    "ChatCompletionStreamOutputTopLogprob",
+    "ChatCompletionStreamOutputUsage",
+    "ChatMessage",
+]
+
+
+def _parse_arguments(arguments: Any) -> Any:
+    if isinstance(arguments, (str, bytes)):
+        if not arguments.strip():
+            return {}
+        return msgspec.json.decode(arguments)
+    return arguments
+
+
+# --- non-streamed answer ---------------------------------------------------------------------
+
+
+class ChatCompletionOutputFunctionDefinition(BaseStruct, frozen=True):
+    """The function a tool call invokes; ``arguments`` is a JSON string (an object on old TGI)."""
+
+    name: str
+    arguments: Any
+    description: str | None = None
+
+    def parsed_arguments(self) -> Any:
+        """Return the arguments as Python data, whichever form the server sent.
+
+        Raises ``msgspec.DecodeError`` (a ``ValueError``) if the string is not valid JSON.
+        """
+        return _parse_arguments(self.arguments)
+
+
+class ChatCompletionOutputToolCall(BaseStruct, frozen=True):
+    """One tool call requested by the model (the id is an int on old TGI)."""
+
+    function: ChatCompletionOutputFunctionDefinition
+    id: str | int = ""
+    type: str = "function"
+
+
+class ChatCompletionOutputMessage(BaseStruct, frozen=True):
+    """The assistant message of one choice: text, tool calls, or reasoning."""
+
+    role: str = "assistant"
+    content: str | None = None
+    tool_calls: list[ChatCompletionOutputToolCall] | None = None
+    reasoning: str | None = None
+    tool_call_id: str | None = None
+
+
+class ChatCompletionOutputTopLogprob(BaseStruct, frozen=True):
+    """One alternative token and its log-probability."""
+
+    token: str
+    logprob: float
+
+
+class ChatCompletionOutputLogprob(BaseStruct, frozen=True):
+    """The log-probability of one generated token, with the top alternatives."""
+
+    token: str
+    logprob: float
+    top_logprobs: list[ChatCompletionOutputTopLogprob] = msgspec.field(default_factory=list)
+
+
+class ChatCompletionOutputLogprobs(BaseStruct, frozen=True):
+    """Per-token log-probabilities of a choice, when ``logprobs=True``."""
+
+    content: list[ChatCompletionOutputLogprob] | None = None
+
+
+class ChatCompletionOutputUsage(BaseStruct, frozen=True):
+    """Token counts of the request."""
+
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    total_tokens: int = 0
+
+
+class ChatCompletionOutputComplete(BaseStruct, frozen=True):
+    """One choice of a chat completion."""
+
+    message: ChatCompletionOutputMessage
+    index: int = 0
+    finish_reason: str | None = None
+    logprobs: ChatCompletionOutputLogprobs | None = None
+
+
+class ChatCompletionOutput(BaseStruct, frozen=True):
+    """A chat completion (``object`` is ``chat.completion``, or ``text_completion`` on old TGI)."""
+
+    id: str = ""
+    object: str = ""
+    created: int = 0
+    model: str = ""
+    system_fingerprint: str | None = None
+    choices: list[ChatCompletionOutputComplete] = msgspec.field(default_factory=list)
+    usage: ChatCompletionOutputUsage | None = None
+
+
+# --- streamed chunks -------------------------------------------------------------------------
+
+ChatCompletionStreamOutputTopLogprob = ChatCompletionOutputTopLogprob
+ChatCompletionStreamOutputLogprob = ChatCompletionOutputLogprob
+ChatCompletionStreamOutputLogprobs = ChatCompletionOutputLogprobs
+ChatCompletionStreamOutputUsage = ChatCompletionOutputUsage
+
+
+class ChatCompletionStreamOutputFunction(BaseStruct, frozen=True):
+    """A fragment of a tool call: the name comes first, then pieces of the arguments string."""
+
+    name: str | None = None
+    arguments: Any = None
+
+    def parsed_arguments(self) -> Any:
+        """Return the arguments as Python data (only meaningful once all fragments are joined)."""
+        return _parse_arguments(self.arguments)
+
+
+class ChatCompletionStreamOutputDeltaToolCall(BaseStruct, frozen=True):
+    """A tool call fragment inside a stream delta; ``index`` says which call it extends."""
+
+    index: int = 0
+    id: str | int | None = None
+    type: str | None = None
+    function: ChatCompletionStreamOutputFunction = msgspec.field(
+        default_factory=ChatCompletionStreamOutputFunction
+    )
+
+
+# TGI up to 2.0 sent one tool call object where everyone else sends a list. The decoder must
+# accept both, but callers should only ever see a list: __post_init__ wraps the lone object,
+# so the type checker is shown the normalised type.
+if TYPE_CHECKING:
+    _DeltaToolCalls: TypeAlias = list[ChatCompletionStreamOutputDeltaToolCall]
+else:
+    _DeltaToolCalls = (
+        list[ChatCompletionStreamOutputDeltaToolCall] | ChatCompletionStreamOutputDeltaToolCall
+    )
+
+
+class ChatCompletionStreamOutputDelta(BaseStruct, frozen=True):
+    """What one chunk adds to the message: a piece of content, reasoning or tool calls."""
+
+    role: str | None = None
+    content: str | None = None
+    tool_calls: _DeltaToolCalls | None = None
+    reasoning: str | None = None
+    tool_call_id: str | None = None
+
+    def __post_init__(self) -> None:
+        calls: object = self.tool_calls
+        if isinstance(calls, ChatCompletionStreamOutputDeltaToolCall):
+            msgspec.structs.force_setattr(self, "tool_calls", [calls])
+
+
+class ChatCompletionStreamOutputChoice(BaseStruct, frozen=True):
+    """One choice of a stream chunk; ``finish_reason`` is set on its last chunk."""
+
+    delta: ChatCompletionStreamOutputDelta = msgspec.field(
+        default_factory=ChatCompletionStreamOutputDelta
+    )
+    index: int = 0
+    logprobs: ChatCompletionOutputLogprobs | None = None
+    finish_reason: str | None = None
+
+
+class ChatCompletionStreamOutput(BaseStruct, frozen=True):
+    """One stream chunk; with ``include_usage`` the last one has no choices and a ``usage``."""
+
+    id: str = ""
+    object: str = ""
+    created: int = 0
+    model: str = ""
+    system_fingerprint: str | None = None
+    choices: list[ChatCompletionStreamOutputChoice] = msgspec.field(default_factory=list)
+    usage: ChatCompletionOutputUsage | None = None
+
+
+# --- inputs ----------------------------------------------------------------------------------
+
+
+class ChatMessage(BaseStruct, frozen=True):
+    """A message to send (plain dicts work too); fields left as None are not sent."""
+
+    role: str
+    content: str | list[dict[str, Any]] | None = None
+    name: str | None = None
+    tool_calls: list[Any] | None = None
+    tool_call_id: str | None = None
+
+
+class _FunctionName(TypedDict):
+    name: str
+
+
+class ChatCompletionInputFunctionDefinition(_FunctionName, total=False):
+    """A function the model may call: name, description and a JSON Schema of its parameters."""
+
+    description: str
+    parameters: dict[str, Any]
+
+
+class ChatCompletionInputTool(TypedDict):
+    """A tool offered to the model, ``{"type": "function", "function": {...}}``."""
+
+    type: str
+    function: ChatCompletionInputFunctionDefinition
