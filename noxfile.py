@@ -48,7 +48,9 @@ def docs(session: nox.Session) -> None:
     """Build the documentation site with --strict."""
     install_group(session, "docs")
     session.install("-e", ".")
-    session.run("mkdocs", "build", "--strict", "--site-dir", os.path.join(session.create_tmp(), "site"))
+    session.run(
+        "mkdocs", "build", "--strict", "--site-dir", os.path.join(session.create_tmp(), "site")
+    )
 
 
 @nox.session(python="3.11")

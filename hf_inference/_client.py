@@ -221,9 +221,15 @@ class AsyncInferenceClient:
         accept: str | None,
     ) -> dict[str, str]:
         headers = dict(self._base_headers)
-        token = options.get("token") or self._token
-        if token and (self._send_token_anywhere or origin_of(url) in self._trusted_origins):
-            headers["authorization"] = "Bearer " + check_header_value("token", token)
+        # A token given with this very call goes where this call goes; the client's own token
+        # only to hosts the user configured (a per-call URL may come from untrusted input).
+        call_token = options.get("token")
+        if call_token:
+            headers["authorization"] = "Bearer " + check_header_value("token", call_token)
+        elif self._token and (
+            self._send_token_anywhere or origin_of(url) in self._trusted_origins
+        ):
+            headers["authorization"] = "Bearer " + self._token
         if content_type is not None:
             headers["content-type"] = content_type
         if accept is not None:

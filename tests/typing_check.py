@@ -1,0 +1,80 @@
+"""Checked by `mypy --strict` (nox -s typing), never run: every task with its documented types."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import hf_inference
+from hf_inference import AsyncInferenceClient, Timeout, types
+
+
+async def every_task(client: AsyncInferenceClient, image: bytes, audio: Path) -> None:
+    masks: list[types.FillMaskOutputElement] = await client.fill_mask("[MASK] world", model="m")
+    summary: types.SummarizationOutput = await client.summarization("long text", model="m")
+    answer: types.QuestionAnsweringOutputElement = await client.question_answering(
+        {"question": "Where?", "context": "In Paris."}, model="m"
+    )
+    table: types.TableQuestionAnsweringOutputElement = await client.table_question_answering(
+        {"query": "How many?", "table": {"a": ["1", "2"]}}, model="m"
+    )
+    labels: list[types.TextClassificationOutputElement] = await client.text_classification("ok")
+    generated: types.TextGenerationOutput = await client.text_generation(
+        "The answer is", model="gpt2", parameters={"max_new_tokens": 5}, timeout=Timeout(read=30)
+    )
+    async for event in client.text_generation_stream("hi", model="gpt2", use_cache=False):
+        token: types.TextGenerationOutputToken = event.token
+        final: str | None = event.generated_text
+    entities: list[types.TokenClassificationOutputElement] = await client.token_classification("x")
+    translated: types.TranslationOutput = await client.translation("Hallo", model="t5-base")
+    zero: list[types.ZeroShotClassificationOutputElement] = await client.zero_shot_classification(
+        "x", parameters={"candidate_labels": ["a", "b"]}
+    )
+    conversation: types.ConversationalOutput = await client.conversational({"text": "Hi"})
+    similarity: list[float] = await client.sentence_similarity(
+        {"source_sentence": "a", "sentences": ["b", "c"]}
+    )
+    reply: types.ChatCompletionOutput = await client.chat_completion(
+        [{"role": "user", "content": "Hi"}], model="m", max_tokens=10, temperature=0.5
+    )
+    async with client.chat_completion_stream([{"role": "user", "content": "Hi"}]) as stream:
+        async for chunk in stream:
+            delta: str | None = chunk.choices[0].delta.content
+    whole: types.ChatCompletionOutput = await hf_inference.accumulate_chat_stream(
+        client.chat_completion_stream([types.ChatMessage(role="user", content="Hi")])
+    )
+    text: types.AutomaticSpeechRecognitionOutput = await client.automatic_speech_recognition(audio)
+    sounds: list[types.AudioClassificationOutputElement] = await client.audio_classification(audio)
+    speech: types.BinaryOutput = await client.text_to_speech("Hello")
+    separated: list[types.AudioToAudioOutputElement] = await client.audio_to_audio(audio)
+    classes: list[types.ImageClassificationOutputElement] = await client.image_classification(image)
+    boxes: list[types.ObjectDetectionOutputElement] = await client.object_detection(image)
+    segments: list[types.ImageSegmentationOutputElement] = await client.image_segmentation(image)
+    caption: types.ImageToTextOutput = await client.image_to_text(image)
+    drawn: types.BinaryOutput = await client.text_to_image("a cat", parameters={"width": 64})
+    edited: types.BinaryOutput = await client.image_to_image(image, parameters={"prompt": "x"})
+    zero_image: list[
+        types.ZeroShotImageClassificationOutputElement
+    ] = await client.zero_shot_image_classification(
+        image, parameters={"candidate_labels": ["cat", "dog"]}
+    )
+    embedding: list[object] = await client.feature_extraction("Hello")
+    vqa: list[types.VisualQuestionAnsweringOutputElement] = await client.visual_question_answering(
+        {"question": "What?", "image": image}
+    )
+    docqa: list[
+        types.DocumentQuestionAnsweringOutputElement
+    ] = await client.document_question_answering({"question": "Total?", "image": image})
+    regression: list[float] = await client.tabular_regression({"data": {"a": ["1"]}})
+    classification: list[object] = await client.tabular_classification({"data": {"a": ["1"]}})
+    raw: object = await client.request({"inputs": "x"}, model="m")
+    typed: types.TextGenerationOutput = await client.request(
+        {"inputs": "x"}, model="m", output_type=types.TextGenerationOutput
+    )
+    module_level: list[types.FillMaskOutputElement] = await hf_inference.fill_mask(
+        "[MASK] world!", model="bert-base-uncased", token="hf_x"
+    )
+    endpoint: AsyncInferenceClient = client.endpoint("https://example.com/tgi")
+    del (masks, summary, answer, table, labels, generated, token, final, entities, translated)
+    del (zero, conversation, similarity, reply, delta, whole, text, sounds, speech, separated)
+    del (classes, boxes, segments, caption, drawn, edited, zero_image, embedding, vqa, docqa)
+    del (regression, classification, raw, typed, module_level, endpoint)
