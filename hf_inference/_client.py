@@ -12,6 +12,7 @@ import time
 from collections.abc import AsyncIterable, Awaitable, Callable, Mapping, Sequence
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypeVar, overload
+from urllib.parse import urljoin, urlsplit
 
 import aiohttp
 import anyio
@@ -27,6 +28,7 @@ from ._config import (
     HUGGING_FACE_HOSTS,
     ROUTER_URL,
     Timeout,
+    check_header_name,
     check_header_value,
     is_url,
     origin_of,
@@ -37,6 +39,7 @@ from ._config import (
 from ._exceptions import (
     APIConnectionError,
     DecodeError,
+    HTTPStatusError,
     InferenceTimeoutError,
     InvalidInputError,
     ModelLoadingError,
@@ -66,6 +69,7 @@ Out = TypeVar("Out")
 Sleep = Callable[[float], Awaitable[None]]
 
 _any_decoder = msgspec.json.Decoder()
+_MAX_REDIRECTS = 5
 Messages = Sequence[Mapping[str, Any] | t.ChatMessage]
 
 
@@ -99,6 +103,8 @@ class AsyncInferenceClient:
         trust_env: bool = True,
         send_token_to_any_host: bool = False,
         sleep: Sleep | None = None,
+        clock: Callable[[], float] | None = None,
+        on_loading: Callable[[float, float], None] | None = None,
         _transport: Transport | None = None,
         _endpoint: str | None = None,
     ) -> None:
@@ -119,13 +125,17 @@ class AsyncInferenceClient:
         self.max_event_size = max_event_size
         self.max_response_size = max_response_size
         self._send_token_anywhere = send_token_to_any_host
+        # Injectable so tests (and apps with their own scheduling) control every wait: ``sleep``
+        # for backoff and loading waits, ``clock`` (wall time) for HTTP-date Retry-After values.
         self._sleep: Sleep = sleep or anyio.sleep
+        self._clock: Callable[[], float] = clock or time.time
+        self._on_loading = on_loading
         self._limiter = anyio.CapacityLimiter(max_concurrency) if max_concurrency else None
         base_headers = default_headers()
         if bill_to is not None:
             base_headers["x-hf-bill-to"] = check_header_value("bill_to", bill_to)
         for name, value in (headers or {}).items():
-            base_headers[check_header_value("header name", name).lower()] = check_header_value(
+            base_headers[check_header_name(name).lower()] = check_header_value(
                 f"header {name}", value
             )
         self._base_headers = base_headers
@@ -185,8 +195,14 @@ class AsyncInferenceClient:
         await self.aclose()
 
     # -- routing and headers --------------------------------------------------------------------
-    def _target(self, spec: tasks.TaskSpec[Any], model: str | None) -> tuple[str, str | None]:
-        """(URL, model id for the body and errors) for one call."""
+    def _target(
+        self, spec: tasks.TaskSpec[Any], model: str | None, provider: str | None = None
+    ) -> tuple[str, str | None]:
+        """(URL, model id for the body and errors) for one call.
+
+        Chat goes through the provider router when a provider other than hf-inference is
+        chosen (per call, else on the client) or the model id carries a ``:provider`` suffix.
+        """
         model = model if model is not None else self.model
         if model is None:
             if self._endpoint is None:
@@ -199,7 +215,9 @@ class AsyncInferenceClient:
         validate_model_id(model)
         if self._endpoint is not None:
             return self._endpoint_route(self._endpoint, spec), model
-        if spec.route is tasks.Route.CHAT and (self.provider or ":" in model):
+        provider = provider or self.provider
+        routed = (provider is not None and provider != "hf-inference") or ":" in model
+        if spec.route is tasks.Route.CHAT and routed:
             return f"{self.router_url}/v1/chat/completions", model
         if spec.route is tasks.Route.PIPELINE:
             return f"{self.base_url}/models/{model}/pipeline/{spec.name}", model
@@ -226,9 +244,7 @@ class AsyncInferenceClient:
         call_token = options.get("token")
         if call_token:
             headers["authorization"] = "Bearer " + check_header_value("token", call_token)
-        elif self._token and (
-            self._send_token_anywhere or origin_of(url) in self._trusted_origins
-        ):
+        elif self._token and (self._send_token_anywhere or origin_of(url) in self._trusted_origins):
             headers["authorization"] = "Bearer " + self._token
         if content_type is not None:
             headers["content-type"] = content_type
@@ -250,9 +266,7 @@ class AsyncInferenceClient:
         if bill_to is not None:
             headers["x-hf-bill-to"] = check_header_value("bill_to", bill_to)
         for name, value in (options.get("headers") or {}).items():
-            headers[check_header_value("header name", name).lower()] = check_header_value(
-                f"header {name}", value
-            )
+            headers[check_header_name(name).lower()] = check_header_value(f"header {name}", value)
 
     # -- sending --------------------------------------------------------------------------------
     async def _send(
@@ -263,14 +277,22 @@ class AsyncInferenceClient:
         options: CallOptions,
         model: str | None,
         method: str = "POST",
+        *,
+        redirects: bool = False,
     ) -> Response:
-        """Send with retries and model-loading waits; return a 2xx/3xx response, raise others."""
+        """Send with retries and model-loading waits; return a 2xx response, raise the rest.
+
+        Every retry happens here, before any byte of a body reached the caller, so a stream
+        that has yielded is never sent again. A 3xx is an error (never followed) unless
+        ``redirects``, where it is handed back for :meth:`_download` to follow.
+        """
         timeout = Timeout.of(options["timeout"]) if "timeout" in options else self.timeout
-        max_retries = options.get("max_retries", self.retry.max_retries)
-        wait_for_model = options.get("wait_for_model", self.retry.wait_for_model)
+        policy = self.retry
+        max_retries = options.get("max_retries", policy.max_retries)
+        wait_for_model = options.get("wait_for_model", policy.wait_for_model)
+        on_loading = options.get("on_loading", self._on_loading)
         replayable = not isinstance(body, AsyncIterable)
-        clock = anyio.current_time
-        deadline = clock() + timeout.total if timeout.total is not None else None
+        deadline = anyio.current_time() + timeout.total if timeout.total is not None else None
         retries = 0
         loading_waited = 0.0
         while True:
@@ -279,59 +301,92 @@ class AsyncInferenceClient:
                     method, url, headers, body, timeout, model, deadline
                 )
             except (APIConnectionError, InferenceTimeoutError) as exc:
+                # Nothing of an answer arrived, so sending again is safe. Not after a first-byte
+                # or total timeout (the server may be busy with it) or a pool timeout (we are).
                 retryable = isinstance(exc, APIConnectionError) or exc.phase == "connect"
                 if not (retryable and replayable and retries < max_retries):
                     raise
                 retries += 1
-                delay = self.retry.backoff(retries)
-                logger.debug("connection failed, retry %d in %.2f s", retries, delay)
-                await self._sleep(delay)
+                delay = policy.backoff(retries)
+                logger.debug(
+                    "%s: %s; retry %d/%d in %.2f s", model, exc.message, retries, max_retries, delay
+                )
+                await self._pause(delay, deadline, exc)
                 continue
-            if response.status < 400:
+            status = response.status
+            if status < 300 or (redirects and status < 400):
                 return response
-            error_body = await response.read(1024 * 1024)
-            error = error_from_response(
-                response.status,
-                response.headers,
-                error_body,
-                model=model,
-                request_id=response.request_id,
-            )
+            # Read (capped) and release the failed answer before any wait or retry.
+            error = await self._status_error(response, model)
             if isinstance(error, ModelLoadingError) and wait_for_model and replayable:
-                delay = self.retry.loading_sleep(error.estimated_time)
-                if loading_waited + delay > self.retry.loading_budget:
+                wait = policy.loading_delay(error.estimated_time, loading_waited)
+                if wait is None:
                     raise ModelLoadingTimeout(
-                        f"model still loading after {loading_waited:g} s "
-                        f"(loading budget {self.retry.loading_budget:g} s): {error.message}",
+                        f"model still loading after waiting {loading_waited:g} s "
+                        f"(loading_budget {policy.loading_budget:g} s): {error.message}",
                         phase="loading",
                         status=error.status,
                         model=model,
                         request_id=error.request_id,
-                    ) from None
+                    ) from error
                 logger.info(
-                    "model %s is loading (estimated %.0f s), waiting %.1f s",
+                    "model %s is loading (estimated %.0f s), waiting %.1f s (%.0f s of %.0f s)",
                     model,
                     error.estimated_time or 0.0,
-                    delay,
+                    wait,
+                    loading_waited,
+                    policy.loading_budget,
                 )
-                callback = options.get("on_loading")
-                if callback is not None:
-                    callback(error.estimated_time or 0.0, loading_waited)
-                await self._sleep(delay)
-                loading_waited += delay
+                if on_loading is not None:
+                    on_loading(error.estimated_time or 0.0, loading_waited)
+                await self._pause(wait, deadline, error)
+                loading_waited += wait
                 continue
             if (
-                response.status in self.retry.statuses
+                status in policy.statuses
                 and not isinstance(error, ModelLoadingError)
                 and replayable
                 and retries < max_retries
             ):
                 retries += 1
-                delay = self.retry.retry_delay(retries, response.headers, time.time())
-                logger.debug("HTTP %d, retry %d in %.2f s", response.status, retries, delay)
-                await self._sleep(delay)
+                delay = policy.retry_delay(retries, response.headers, self._clock())
+                logger.debug(
+                    "%s: HTTP %d; retry %d/%d in %.2f s", model, status, retries, max_retries, delay
+                )
+                await self._pause(delay, deadline, error)
                 continue
             raise error
+
+    async def _status_error(self, response: Response, model: str | None) -> HTTPStatusError:
+        body = await response.read_error_body()
+        status = response.status
+        if status >= 400:
+            return error_from_response(
+                status, response.headers, body, model=model, request_id=response.request_id
+            )
+        location = response.headers.get("Location", "")
+        host = urlsplit(location).netloc.rpartition("@")[2] if location else ""
+        return HTTPStatusError(
+            f"the server redirected ({status}){f' to {host}' if host else ''}; redirects are "
+            "not followed (a POST would lose its body or leak its headers): call the target "
+            "URL directly",
+            status=status,
+            model=model,
+            request_id=response.request_id,
+            body=body,
+            headers=response.headers,
+        )
+
+    async def _pause(self, delay: float, deadline: float | None, cause: Exception) -> None:
+        """Sleep before sending again, unless the call's total deadline would pass meanwhile."""
+        if deadline is not None and anyio.current_time() + delay >= deadline:
+            raise InferenceTimeoutError(
+                f"the call's total deadline would pass during a {delay:.2f} s wait to send "
+                f"again; last error: {cause}",
+                phase="total",
+                model=getattr(cause, "model", None),
+            ) from cause
+        await self._sleep(delay)
 
     async def _send_once(
         self,
@@ -353,13 +408,17 @@ class AsyncInferenceClient:
                 model=model,
                 deadline=deadline,
             )
+        wait = timeout.pool
+        if deadline is not None:
+            left = deadline - anyio.current_time()
+            wait = left if wait is None else min(wait, left)
         try:
-            with anyio.fail_after(timeout.pool):
+            with anyio.fail_after(wait):
                 await self._limiter.acquire()
         except TimeoutError:
             raise InferenceTimeoutError(
-                f"no free slot within {timeout.pool:g} s (max_concurrency)",
-                phase="pool",
+                f"no free slot within {wait:g} s (max_concurrency={self._limiter.total_tokens:g})",
+                phase="pool" if wait == timeout.pool else "total",
                 model=model,
             ) from None
         try:
@@ -377,10 +436,26 @@ class AsyncInferenceClient:
             self._limiter.release()
 
     async def _download(self, url: str) -> bytes:
+        """GET an input URL, following up to 5 redirects (CDNs and the Hub use them).
+
+        A hop to another origin carries the user agent alone: no token, no ``bill_to``, no
+        custom headers, whatever host it names (a redirect is chosen by the server, not the user).
+        """
         validate_url(url)
+        origin = origin_of(url)
         headers = self._headers(url, {}, None, None)
-        response = await self._send(url, headers, None, {}, None, method="GET")
-        return await response.read(self.max_response_size)
+        for _ in range(_MAX_REDIRECTS + 1):
+            response = await self._send(url, headers, None, {}, None, method="GET", redirects=True)
+            location = response.headers.get("Location")
+            if response.status < 300 or not location:
+                if response.status >= 300:
+                    raise await self._status_error(response, None)
+                return await response.read(self.max_response_size)
+            response.release()
+            url = validate_url(urljoin(url, location))
+            if origin_of(url) != origin:
+                headers = default_headers()
+        raise InvalidInputError(f"more than {_MAX_REDIRECTS} redirects downloading an input")
 
     # -- bodies ---------------------------------------------------------------------------------
     async def _body(
@@ -425,9 +500,10 @@ class AsyncInferenceClient:
     ) -> bytes:
         if not isinstance(messages, list | tuple):
             raise InvalidInputError("messages must be a list of {'role': ..., 'content': ...}")
-        provider = params.get("provider", self.provider)
+        provider = params.get("provider") or self.provider
         body_model = model or "tgi"
         if model is not None and not is_url(model) and provider and ":" not in model:
+            # On the hf-inference route the model is in the URL; the router needs the suffix.
             body_model = f"{model}:{provider}" if provider != "hf-inference" else model
         if model is not None and is_url(model):
             body_model = "tgi"
@@ -520,7 +596,7 @@ class AsyncInferenceClient:
         model: str | None,
         params: Mapping[str, Any],
     ) -> tuple[Callable[[], Awaitable[Response]], str | None]:
-        url, model_id = self._target(spec, model)
+        url, model_id = self._target(spec, model, params.get("provider"))
         options: CallOptions = {k: v for k, v in params.items() if k in CALL_OPTION_NAMES}  # type: ignore[assignment]
         body = self._chat_body(spec, messages, model_id, url, params, spec.stream)
         accept = "text/event-stream" if spec.stream else None
