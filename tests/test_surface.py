@@ -43,7 +43,7 @@ def test_exports_are_importable_and_sorted() -> None:
         assert hasattr(hf_inference, name), name
     assert hf_inference.HfInference is AsyncInferenceClient
     public = {n for n in dir(hf_inference) if n[0].isalpha()}
-    modules = {"types", "testing", "annotations"}
+    modules = {"types", "testing", "annotations", "cli", "demo", "sync", "integrations"}
     assert public - set(hf_inference.__all__) - modules == set()
 
 

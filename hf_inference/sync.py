@@ -1,0 +1,400 @@
+"""A blocking facade over :class:`~hf_inference.AsyncInferenceClient`, for scripts and notebooks.
+
+::
+
+    from hf_inference.sync import InferenceClient
+
+    with InferenceClient() as hf:
+        print(hf.text_generation("The answer is", model="gpt2").generated_text)
+        for event in hf.text_generation_stream("Once upon a time", model="gpt2"):
+            print(event.token.text, end="")
+
+Nothing here re-implements a task: each method is the async client's method, run on a private
+event loop in a daemon thread through an anyio blocking portal (asyncio backend). Because that
+loop is not the caller's, the client also works where a loop is already running in the calling
+thread (a Jupyter cell). Arguments, return types and errors are exactly the async client's;
+the methods are typed from it (IDE signatures and docs live on ``AsyncInferenceClient``).
+Streams become plain iterators, closed on exhaustion, ``break`` (when dropped), ``close()``,
+leaving a ``with`` block, or Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import threading
+import weakref
+from collections.abc import Awaitable, Callable
+from concurrent.futures import Future
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Concatenate, Generic, ParamSpec, TypeVar, overload
+
+import anyio
+from anyio.from_thread import BlockingPortal
+
+from ._client import AsyncInferenceClient
+from ._streaming import AsyncStream
+
+if TYPE_CHECKING:
+    from multidict import CIMultiDictProxy
+    from typing_extensions import Self
+
+__all__ = ["InferenceClient", "SyncStream"]
+
+P = ParamSpec("P")
+R = TypeVar("R")
+T = TypeVar("T")
+
+
+class _LoopThread:
+    """An event loop in a daemon thread, driven through an anyio BlockingPortal.
+
+    Our own daemon thread rather than anyio's ``start_blocking_portal``: some anyio releases
+    join that thread at interpreter exit, so a client nobody closed would hang the exit.
+    """
+
+    def __init__(self) -> None:
+        ready: Future[BlockingPortal] = Future()
+
+        async def serve() -> None:
+            async with BlockingPortal() as portal:
+                ready.set_result(portal)
+                await portal.sleep_until_stopped()
+
+        def target() -> None:
+            try:
+                anyio.run(serve, backend="asyncio")
+            except BaseException as exc:  # surfaces in the constructor below
+                if not ready.done():
+                    ready.set_exception(exc)
+
+        self.thread = threading.Thread(target=target, name="hf-inference-sync", daemon=True)
+        self.thread.start()
+        self.portal = ready.result()
+        self.stopped = False
+        #: Streams handed out and not yet closed, so closing the client can release them.
+        self.streams: weakref.WeakSet[AsyncStream[Any]] = weakref.WeakSet()
+
+    def in_loop_thread(self) -> bool:
+        return threading.current_thread() is self.thread
+
+    def _submit(self, func: Callable[[], Any]) -> Future[Any]:
+        if self.stopped:
+            raise RuntimeError("the InferenceClient is closed")
+        return self.portal.start_task_soon(func)
+
+    def call(self, func: Callable[[], Awaitable[R]]) -> R:
+        """Await ``func()`` on the loop and return its result.
+
+        If the caller is interrupted while waiting (Ctrl-C), the call is cancelled on the loop,
+        so its connection is released before KeyboardInterrupt propagates.
+        """
+        result: R = self._wait(self._submit(func))
+        return result
+
+    def call_sync(self, func: Callable[[], R]) -> R:
+        """Run ``func()`` on the loop thread (awaiting what it returns, if awaitable)."""
+        result: R = self._wait(self._submit(func))
+        return result
+
+    @staticmethod
+    def _wait(future: Future[Any]) -> Any:
+        try:
+            return future.result()
+        except BaseException:
+            # Interrupted while waiting: anyio turns cancelling the future into cancelling
+            # the task on the loop, whose `finally` blocks release the connection.
+            future.cancel()
+            raise
+
+    def call_soon(self, func: Callable[[], Awaitable[Any]]) -> None:
+        """Schedule ``func()`` without waiting (safe from finalizers and the loop thread)."""
+        if not self.stopped:
+            with contextlib.suppress(Exception):
+                self.portal.start_task_soon(func)
+
+    def stop(self) -> None:
+        if self.stopped:
+            return
+        if self.in_loop_thread():
+            self.call_soon(functools.partial(self.portal.stop, cancel_remaining=True))
+            self.stopped = True
+            return
+        with contextlib.suppress(Exception):
+            self.portal.call(self.portal.stop, True)
+        self.stopped = True
+        self.thread.join()
+
+
+async def _next_event(stream: AsyncStream[T]) -> tuple[bool, T | None]:
+    # StopAsyncIteration must not cross the portal: report the end as a value instead.
+    try:
+        return True, await stream.__anext__()
+    except StopAsyncIteration:
+        return False, None
+
+
+class SyncStream(Generic[T]):
+    """A blocking iterator over an :class:`~hf_inference.AsyncStream`.
+
+    ``for event in stream``, or ``with stream: ...`` (which sends the request at once, so HTTP
+    errors raise on entry). ``status``, ``headers`` and ``request_id`` are set once the
+    response started. Dropping an unfinished stream releases its connection.
+    """
+
+    __slots__ = ("__weakref__", "_loop", "_stream")
+
+    def __init__(self, stream: AsyncStream[T], loop: _LoopThread) -> None:
+        self._stream = stream
+        self._loop = loop
+        loop.streams.add(stream)
+
+    @property
+    def status(self) -> int | None:
+        return self._stream.status
+
+    @property
+    def headers(self) -> CIMultiDictProxy[str] | None:
+        return self._stream.headers
+
+    @property
+    def request_id(self) -> str | None:
+        return self._stream.request_id
+
+    @property
+    def closed(self) -> bool:
+        return self._stream.closed
+
+    def __repr__(self) -> str:
+        return f"<SyncStream of {self._stream!r}>"
+
+    def start(self) -> Self:
+        """Send the request and check the response (idempotent)."""
+        self._loop.call(self._stream.start)
+        return self
+
+    def __iter__(self) -> Self:
+        return self
+
+    def __next__(self) -> T:
+        more, event = self._loop.call(functools.partial(_next_event, self._stream))
+        if not more:
+            raise StopIteration
+        return event  # type: ignore[return-value]  # more=True means an event
+
+    def close(self) -> None:
+        """Release the connection; safe to call twice."""
+        if not self._stream.closed and not self._loop.stopped:
+            self._loop.call(self._stream.aclose)
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        # The response belongs to the loop thread: close it there, never from here (this may
+        # be any thread, even the loop's own). The scheduled call keeps the stream alive.
+        stream = getattr(self, "_stream", None)
+        if stream is not None and not stream.closed:
+            self._loop.call_soon(stream.aclose)
+
+
+# -- method descriptors: typed from the async client, bound to a sync client on access ----------
+
+
+class _Method(Generic[P, R]):
+    """``InferenceClient.x`` for a coroutine method ``AsyncInferenceClient.x``: same signature,
+    blocking, same return type."""
+
+    def __init__(self, method: Callable[Concatenate[AsyncInferenceClient, P], Awaitable[R]]):
+        self._method = method
+        self.__doc__ = method.__doc__
+
+    @overload
+    def __get__(self, obj: None, owner: type[Any]) -> Self: ...
+
+    @overload
+    def __get__(self, obj: InferenceClient, owner: type[Any]) -> Callable[P, R]: ...
+
+    def __get__(self, obj: InferenceClient | None, owner: type[Any]) -> Self | Callable[P, R]:
+        if obj is None:
+            return self
+        method, client, loop = self._method, obj._client, obj._loop
+
+        @functools.wraps(method)
+        def call(*args: P.args, **kwargs: P.kwargs) -> R:
+            return loop.call(functools.partial(method, client, *args, **kwargs))
+
+        return call
+
+
+class _StreamMethod(Generic[P, T]):
+    """``InferenceClient.x_stream``: the async stream method, returning a :class:`SyncStream`."""
+
+    def __init__(self, method: Callable[Concatenate[AsyncInferenceClient, P], AsyncStream[T]]):
+        self._method = method
+        self.__doc__ = method.__doc__
+
+    @overload
+    def __get__(self, obj: None, owner: type[Any]) -> Self: ...
+
+    @overload
+    def __get__(self, obj: InferenceClient, owner: type[Any]) -> Callable[P, SyncStream[T]]: ...
+
+    def __get__(
+        self, obj: InferenceClient | None, owner: type[Any]
+    ) -> Self | Callable[P, SyncStream[T]]:
+        if obj is None:
+            return self
+        method, client, loop = self._method, obj._client, obj._loop
+
+        @functools.wraps(method)
+        def call(*args: P.args, **kwargs: P.kwargs) -> SyncStream[T]:
+            stream = loop.call_sync(functools.partial(method, client, *args, **kwargs))
+            return SyncStream(stream, loop)
+
+        return call
+
+
+def _shutdown(loop: _LoopThread, client: AsyncInferenceClient) -> None:
+    if loop.stopped:
+        return
+
+    async def close() -> None:
+        # Streams still open (a script that exits mid-stream) go first, so aiohttp has no
+        # unreleased connection to warn about.
+        for stream in list(loop.streams):
+            await stream.aclose()
+        await client.aclose()
+
+    if loop.in_loop_thread():
+        loop.call_soon(close)
+    else:
+        with contextlib.suppress(Exception):
+            loop.call(close)
+    loop.stop()
+
+
+class InferenceClient:
+    """Blocking twin of :class:`~hf_inference.AsyncInferenceClient`; same arguments.
+
+    Use as a context manager or call :meth:`close`; a client that is garbage collected (or
+    still open at exit) is closed then.
+    """
+
+    _client: AsyncInferenceClient
+    _loop: _LoopThread
+    _parent: InferenceClient | None
+    _finalizer: weakref.finalize[Any, Any] | None
+
+    def __init__(self, token: str | bool | None = None, **options: Any) -> None:
+        loop = _LoopThread()
+        try:
+            # Built on the loop thread: the client's asyncio objects belong to that loop.
+            client = loop.call_sync(functools.partial(AsyncInferenceClient, token, **options))
+        except BaseException:
+            loop.stop()
+            raise
+        self._client, self._loop, self._parent = client, loop, None
+        self._finalizer = weakref.finalize(self, _shutdown, loop, client)
+
+    @classmethod
+    def _child(cls, parent: InferenceClient, client: AsyncInferenceClient) -> InferenceClient:
+        child = cls.__new__(cls)
+        # The child shares the parent's loop and session and keeps the parent alive.
+        child._client, child._loop, child._parent = client, parent._loop, parent
+        child._finalizer = None
+        return child
+
+    def __repr__(self) -> str:
+        return f"<InferenceClient (blocking) of {self._client!r}>"
+
+    def __getattr__(self, name: str) -> Any:
+        """Any other public attribute of the async client; methods run on the loop thread."""
+        if name.startswith("_"):
+            raise AttributeError(name)
+        value = getattr(self._client, name)
+        if not callable(value):
+            return value
+        loop = self._loop
+
+        @functools.wraps(value)
+        def call(*args: Any, **kwargs: Any) -> Any:
+            # The portal awaits a coroutine method's result and hands back a plain one as is.
+            result = loop.call_sync(functools.partial(value, *args, **kwargs))
+            return SyncStream(result, loop) if isinstance(result, AsyncStream) else result
+
+        return call
+
+    # -- lifecycle ---------------------------------------------------------------------------
+    @property
+    def async_client(self) -> AsyncInferenceClient:
+        """The underlying async client (its methods must run on this client's loop)."""
+        return self._client
+
+    @property
+    def closed(self) -> bool:
+        return self._loop.stopped or self._client.closed
+
+    def close(self) -> None:
+        """Close the session and stop the loop thread; safe to call twice."""
+        if self._finalizer is not None:
+            self._finalizer()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def endpoint(self, url: str, *, model: str | None = None) -> InferenceClient:
+        """A client bound to a dedicated endpoint, sharing this client's session and loop."""
+        return InferenceClient._child(self, self._client.endpoint(url, model=model))
+
+    # -- every task, derived from the async client ---------------------------------------------
+    C = AsyncInferenceClient
+    request = _Method(C.request)
+    streaming_request = _StreamMethod(C.streaming_request)
+    fill_mask = _Method(C.fill_mask)
+    summarization = _Method(C.summarization)
+    question_answering = _Method(C.question_answering)
+    table_question_answering = _Method(C.table_question_answering)
+    text_classification = _Method(C.text_classification)
+    text_generation = _Method(C.text_generation)
+    text_generation_stream = _StreamMethod(C.text_generation_stream)
+    token_classification = _Method(C.token_classification)
+    translation = _Method(C.translation)
+    zero_shot_classification = _Method(C.zero_shot_classification)
+    conversational = _Method(C.conversational)
+    sentence_similarity = _Method(C.sentence_similarity)
+    chat_completion = _Method(C.chat_completion)
+    chat_completion_stream = _StreamMethod(C.chat_completion_stream)
+    automatic_speech_recognition = _Method(C.automatic_speech_recognition)
+    audio_classification = _Method(C.audio_classification)
+    text_to_speech = _Method(C.text_to_speech)
+    audio_to_audio = _Method(C.audio_to_audio)
+    image_classification = _Method(C.image_classification)
+    object_detection = _Method(C.object_detection)
+    image_segmentation = _Method(C.image_segmentation)
+    image_to_text = _Method(C.image_to_text)
+    text_to_image = _Method(C.text_to_image)
+    image_to_image = _Method(C.image_to_image)
+    zero_shot_image_classification = _Method(C.zero_shot_image_classification)
+    feature_extraction = _Method(C.feature_extraction)
+    visual_question_answering = _Method(C.visual_question_answering)
+    document_question_answering = _Method(C.document_question_answering)
+    tabular_regression = _Method(C.tabular_regression)
+    tabular_classification = _Method(C.tabular_classification)
+    del C
