@@ -159,7 +159,8 @@ class HTTPStatusError(HfInferenceError):
         warnings: list[str] | None = None,
     ) -> None:
         super().__init__(message, status=status, model=model, request_id=request_id, body=body)
-        self.headers: dict[str, str] = dict(headers or {})
+        # Lower-case names: servers differ in case, lookups should not.
+        self.headers: dict[str, str] = {k.lower(): v for k, v in (headers or {}).items()}
         self.error_type = error_type
         self.warnings = warnings or []
 

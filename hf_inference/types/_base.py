@@ -32,7 +32,7 @@ def _plain(value: Any) -> Any:
     return value
 
 
-class BaseStruct(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
+class BaseStruct(msgspec.Struct, frozen=True, kw_only=True):
     """Immutable typed record decoded from a response; unknown wire fields are ignored."""
 
     # Dict-like access below would otherwise make Python fall back to the legacy

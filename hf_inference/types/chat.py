@@ -218,7 +218,7 @@ class ChatCompletionStreamOutput(BaseStruct, frozen=True):
 # --- inputs ----------------------------------------------------------------------------------
 
 
-class ChatMessage(BaseStruct, frozen=True):
+class ChatMessage(BaseStruct, frozen=True, omit_defaults=True):
     """A message to send (plain dicts work too); fields left as None are not sent."""
 
     role: str

@@ -79,11 +79,11 @@ class TextGenerationStreamOutputStreamDetails(BaseStruct, frozen=True):
     input_length: int | None = None
 
 
-class TextGenerationStreamOutput(BaseStruct, frozen=True):
+class TextGenerationStreamOutput(BaseStruct, frozen=True, kw_only=True):
     """One streamed token; the last event also carries ``generated_text`` (and details)."""
 
-    token: TextGenerationOutputToken
     index: int | None = None
+    token: TextGenerationOutputToken
     generated_text: str | None = None
     details: TextGenerationStreamOutputStreamDetails | None = None
     top_tokens: list[TextGenerationOutputToken] | None = None
