@@ -114,9 +114,24 @@ def check_header_value(name: str, value: str) -> str:
     return value
 
 
-# A Hub repo id: one or two path segments of letters, digits, '-', '_', '.'; optionally a
-# ':provider' or ':policy' suffix on routed chat.
-_MODEL_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._\-]*(?:/[A-Za-z0-9._\-]+)*(?::[A-Za-z0-9._\-]+)?")
+# RFC 9110 token characters: anything else in a header name is refused by servers or, worse,
+# read differently by proxies.
+_HEADER_NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+
+
+def check_header_name(name: str) -> str:
+    """Refuse a header name that is not an RFC 9110 token (CR, LF, NUL, ':', space...)."""
+    if not isinstance(name, str) or _HEADER_NAME.fullmatch(name) is None:
+        # Not echoed: a misplaced secret is as likely here as in a value.
+        raise InvalidInputError("invalid header name: use letters, digits and !#$%&'*+-.^_`|~ only")
+    return name
+
+
+# A Hub repo id: path segments of letters, digits, '-', '_', '.', each starting with a letter
+# or digit as on the Hub (so no '.' segment); optionally a ':provider' or ':policy' suffix.
+_MODEL_ID = re.compile(
+    r"[A-Za-z0-9][A-Za-z0-9._\-]*(?:/[A-Za-z0-9][A-Za-z0-9._\-]*)*(?::[A-Za-z0-9._\-]+)?"
+)
 
 
 def validate_model_id(model: str) -> str:
@@ -150,7 +165,11 @@ def validate_url(url: str) -> str:
     check_header_value("URL", url)
     if any(c.isspace() for c in url):
         raise InvalidInputError("URL must not contain whitespace")
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 (raises ValueError for a port out of range)
+    except ValueError:
+        raise InvalidInputError("URL is malformed (host or port)") from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise InvalidInputError("URL must be an absolute http:// or https:// URL")
     if parts.username or parts.password:

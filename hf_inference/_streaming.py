@@ -17,6 +17,7 @@ import msgspec
 from ._config import DEFAULT_MAX_EVENT_SIZE
 from ._exceptions import (
     DecodeError,
+    HfInferenceError,
     IncompleteStreamError,
     error_from_response,
     error_from_stream_event,
@@ -122,7 +123,7 @@ class AsyncStream(Generic[T]):
 
     async def _check_response(self, response: Response) -> None:
         if response.status >= 400:
-            body = await response.read(1024 * 1024)
+            body = await response.read_error_body()
             raise error_from_response(
                 response.status,
                 response.headers,
@@ -133,7 +134,7 @@ class AsyncStream(Generic[T]):
         media = response.media_type
         if media == "text/event-stream":
             return
-        body = await response.read(1024 * 1024)
+        body = await response.read_error_body()
         if media == "application/json":
             try:
                 payload = _any_decoder.decode(body)
@@ -239,6 +240,19 @@ class AsyncStream(Generic[T]):
             if self._events:
                 return
             self._end_of_body()
+        except HfInferenceError as exc:
+            if self._closed:
+                # aclose() from another task broke the read: that is an end, not a failure.
+                raise StopAsyncIteration from None
+            self._finish(discard=True)
+            if isinstance(exc, DecodeError) and exc.model is None:
+                # The SSE decoder knows nothing of the request: add what we know.
+                exc.status, exc.model, exc.request_id = (
+                    response.status,
+                    self._model,
+                    self.request_id,
+                )
+            raise
         except BaseException:
             self._finish(discard=True)
             raise
@@ -289,6 +303,10 @@ class AsyncStream(Generic[T]):
         return item
 
     def _fail_decode(self, exc: Exception, data: str) -> Any:
+        if data.strip() == "[DONE]":
+            # A sentinel the fast path missed (" [DONE]" after "data:  ", trailing spaces).
+            self._finish(discard=False)
+            raise StopAsyncIteration
         self._finish(discard=True)
         raise DecodeError(
             f"event {self._index} is not a valid {self._type_name()}: {exc}",

@@ -8,6 +8,7 @@ aiohttp exceptions are never chained: their repr carries request headers, Author
 from __future__ import annotations
 
 import asyncio
+import base64
 import platform
 import ssl as _ssl
 import sys
@@ -16,10 +17,12 @@ from contextlib import nullcontext
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import urlsplit
+from urllib.request import getproxies, proxy_bypass
 
 import aiohttp
 import anyio
 from multidict import CIMultiDictProxy
+from yarl import URL
 
 from ._config import DEFAULT_MAX_RESPONSE_SIZE, DEFAULT_TIMEOUT, Timeout
 from ._exceptions import (
@@ -50,14 +53,16 @@ def _host_of(url: str) -> str:
 
 
 class ReadWatchdog:
-    """Idle-read and deadline timer that costs one attribute store per read.
+    """Idle-read and deadline timer that costs two attribute stores per read.
 
     Re-arming a timer on every socket read (as aiohttp's ``sock_read`` does) shows up in the
-    per-token profile, so reads only record ``last_read``; the one timer, when it fires, checks
-    whether the stream was really idle and otherwise re-arms itself for the remaining time.
+    per-token profile, so reads only record when they started waiting (``waiting_since``, None
+    while no read is pending); the one timer, when it fires, checks whether a read really sat
+    idle and otherwise re-arms itself. Time the consumer spends between reads never counts as
+    idle: a slow consumer is not a stalled server.
     """
 
-    __slots__ = ("_content", "_deadline", "_handle", "_idle", "_loop", "_model", "last_read")
+    __slots__ = ("_content", "_deadline", "_handle", "_idle", "_loop", "_model", "waiting_since")
 
     def __init__(
         self,
@@ -71,31 +76,35 @@ class ReadWatchdog:
         self._idle = idle
         self._deadline = deadline
         self._model = model
-        self.last_read = self._loop.time()
+        self.waiting_since: float | None = None
         self._handle: asyncio.TimerHandle | None = None
-        self._schedule()
+        self._schedule(self._loop.time())
 
-    def _due(self) -> float | None:
-        idle_due = self.last_read + self._idle if self._idle is not None else None
+    def _due(self, now: float) -> float | None:
+        idle_due = None
+        if self._idle is not None:
+            since = self.waiting_since
+            idle_due = (since if since is not None else now) + self._idle
         if idle_due is None:
             return self._deadline
         if self._deadline is None:
             return idle_due
         return min(idle_due, self._deadline)
 
-    def _schedule(self) -> None:
-        due = self._due()
+    def _schedule(self, now: float) -> None:
+        due = self._due(now)
         self._handle = self._loop.call_at(due, self._fire) if due is not None else None
 
     def _fire(self) -> None:
-        due = self._due()
-        if due is None:
-            return
-        if self._loop.time() < due:
-            self._handle = self._loop.call_at(due, self._fire)
+        now = self._loop.time()
+        deadline_passed = self._deadline is not None and now >= self._deadline
+        since = self.waiting_since
+        idle_passed = self._idle is not None and since is not None and now >= since + self._idle
+        if not (deadline_passed or idle_passed):
+            self._schedule(now)
             return
         self._handle = None
-        if self._deadline is not None and due >= self._deadline:
+        if deadline_passed:
             error = InferenceTimeoutError(
                 "the call's total deadline passed", phase="total", model=self._model
             )
@@ -113,10 +122,26 @@ class ReadWatchdog:
             self._handle = None
 
 
+def _retrieve(future: asyncio.Future[None]) -> None:
+    # A connection lost with an error sets it on this future; read it so asyncio does not
+    # log "exception was never retrieved" for a future nobody else awaits.
+    if not future.cancelled():
+        future.exception()
+
+
 class Response:
     """One HTTP answer: status, headers and a body to read whole or chunk by chunk."""
 
-    __slots__ = ("_raw", "_watchdog", "headers", "model", "request_id", "status", "url")
+    __slots__ = (
+        "_lost",
+        "_raw",
+        "_watchdog",
+        "headers",
+        "model",
+        "request_id",
+        "status",
+        "url",
+    )
 
     def __init__(
         self,
@@ -137,6 +162,36 @@ class Response:
         self._watchdog: ReadWatchdog | None = None
         if timeout.read is not None or deadline is not None:
             self._watchdog = ReadWatchdog(raw.content, timeout.read, deadline, model)
+        # aiohttp leaves a body reader waiting forever when its parser fails mid-body (a
+        # broken chunk frame): it closes the socket but tells only the connection. Watching
+        # the connection close turns that into an error at once instead of a read timeout.
+        self._lost: asyncio.Future[None] | None = None
+        connection = raw.connection
+        protocol = connection.protocol if connection is not None else None
+        lost = protocol.closed if protocol is not None else None
+        if lost is not None and not lost.done():
+            lost.remove_done_callback(_retrieve)
+            lost.add_done_callback(_retrieve)
+            lost.add_done_callback(self._connection_lost)
+            self._lost = lost
+
+    def _connection_lost(self, _: asyncio.Future[None]) -> None:
+        self._lost = None
+        content = self._raw.content
+        if content.exception() is None and not content.is_eof():
+            content.set_exception(
+                IncompleteStreamError(
+                    "the connection closed before the end of the response body",
+                    status=self.status,
+                    model=self.model,
+                    request_id=self.request_id,
+                )
+            )
+
+    def _forget_connection(self) -> None:
+        lost, self._lost = self._lost, None
+        if lost is not None:
+            lost.remove_done_callback(self._connection_lost)
 
     @property
     def media_type(self) -> str:
@@ -146,6 +201,9 @@ class Response:
 
     async def read_chunk(self) -> bytes:
         """The next bytes of the body as they arrived; ``b""`` at the end of the body."""
+        watchdog = self._watchdog
+        if watchdog is not None:
+            watchdog.waiting_since = watchdog._loop.time()
         try:
             data = await self._raw.content.readany()
         except HfInferenceError:
@@ -153,35 +211,83 @@ class Response:
             raise
         except (aiohttp.ClientError, OSError, asyncio.IncompleteReadError) as exc:
             self.close()
-            raise translate_error(exc, model=self.model, request_id=self.request_id) from None
-        if self._watchdog is not None:
-            self._watchdog.last_read = self._watchdog._loop.time()
-        return data
+            error = translate_error(exc, model=self.model, request_id=self.request_id)
+            if isinstance(error, APIConnectionError):
+                # The headers arrived, so whatever broke the connection cut the body short.
+                error = IncompleteStreamError(
+                    f"the response body broke off before its end: {error.message}",
+                    status=self.status,
+                    model=self.model,
+                    request_id=self.request_id,
+                )
+        else:
+            if watchdog is not None:
+                watchdog.waiting_since = None
+            return data
+        # Raised outside the except block so the aiohttp exception is not even kept as
+        # __context__: its repr carries the request headers.
+        raise error
 
     async def read(self, max_size: int = DEFAULT_MAX_RESPONSE_SIZE) -> bytes:
-        """The whole body, refusing more than ``max_size`` bytes (after decompression)."""
+        """The whole body, refusing more than ``max_size`` bytes (after decompression).
+
+        Decompression happens chunk by chunk (aiohttp inflates at most a few hundred KiB per
+        read), so a compressed bomb is stopped at ``max_size`` without being inflated whole.
+        """
         length = self._raw.content_length
         if length is not None and length > max_size:
             self.close()
             raise self._too_large(max_size)
-        first = await self.read_chunk()
-        if not first:
-            self.release()
-            return first
-        second = await self.read_chunk()
-        if not second:
-            self.release()
-            return first
-        parts = [first, second]
-        size = len(first) + len(second)
-        while chunk := await self.read_chunk():
-            size += len(chunk)
-            if size > max_size:
-                self.close()
+        try:
+            first = await self.read_chunk()
+            if not first:
+                self.release()
+                return first
+            if len(first) > max_size:
                 raise self._too_large(max_size)
-            parts.append(chunk)
+            second = await self.read_chunk()
+            if not second:
+                self.release()
+                return first
+            parts = [first, second]
+            size = len(first) + len(second)
+            if size > max_size:
+                raise self._too_large(max_size)
+            while chunk := await self.read_chunk():
+                size += len(chunk)
+                if size > max_size:
+                    raise self._too_large(max_size)
+                parts.append(chunk)
+        except BaseException:
+            # Too large, broken, timed out or cancelled: the rest of the body is never read,
+            # so the connection cannot go back to the pool.
+            self.close()
+            raise
         self.release()
         return b"".join(parts)
+
+    async def read_error_body(self, limit: int = 64 * 1024) -> bytes:
+        """At most ``limit`` bytes of an error answer; never raises for the body itself.
+
+        The status is what matters: a huge, stalled or broken error body must not hide it.
+        """
+        parts: list[bytes] = []
+        size = 0
+        try:
+            while size <= limit:
+                chunk = await self.read_chunk()
+                if not chunk:
+                    self.release()
+                    return b"".join(parts)
+                parts.append(chunk)
+                size += len(chunk)
+        except HfInferenceError:
+            pass  # read_chunk closed the connection already
+        except BaseException:
+            self.close()
+            raise
+        self.close()
+        return b"".join(parts)[:limit]
 
     def _too_large(self, max_size: int) -> DecodeError:
         return DecodeError(
@@ -199,12 +305,16 @@ class Response:
         """Give the connection back to the pool (or drop it if the body was not read)."""
         if self._watchdog is not None:
             self._watchdog.cancel()
+        if self._lost is not None:
+            self._forget_connection()
         self._raw.release()
 
     def close(self) -> None:
         """Drop the connection: the peer sees the socket close."""
         if self._watchdog is not None:
             self._watchdog.cancel()
+        if self._lost is not None:
+            self._forget_connection()
         self._raw.close()
 
     @property
@@ -237,15 +347,30 @@ def translate_error(
         return IncompleteStreamError(f"the response body broke off before its end{where}", **common)
     if isinstance(exc, aiohttp.ClientOSError | ConnectionError):
         return APIConnectionError(f"connection failed{where}: {type(exc).__name__}", **common)
+    if isinstance(exc, aiohttp.ClientResponseError):
+        # aiohttp's own parser failing on what the server sent (it reports a "400").
+        return APIConnectionError(f"the server sent a malformed HTTP answer{where}", **common)
     if isinstance(exc, aiohttp.ClientError):
         return APIConnectionError(f"HTTP client error{where}: {type(exc).__name__}", **common)
     return APIConnectionError(f"request failed{where}: {type(exc).__name__}", **common)
+
+
+#: A proxy URL and its ``Proxy-Authorization`` value.
+Proxy = tuple[URL | None, str | None]
+_NO_PROXY: Final[Proxy] = (None, None)
 
 
 class Transport:
     """Owns one aiohttp session, created lazily inside the running event loop.
 
     A session passed in by the user is used as is and never closed here.
+
+    ``trust_env`` is applied here, not by aiohttp: aiohttp's own ``trust_env`` reads
+    ``~/.netrc`` in a thread on every request (twice), sends its credentials to any host
+    when no token is set, and fails every request ("Cannot combine AUTHORIZATION header")
+    when it holds an entry for a host we send a token to. Proxies come from
+    ``HTTP_PROXY``/``HTTPS_PROXY``/``NO_PROXY`` (read once, at the first request; proxy
+    credentials go in the proxy URL), ``~/.netrc`` is not read.
     """
 
     def __init__(
@@ -262,6 +387,8 @@ class Transport:
         self._ssl = ssl
         self._trust_env = trust_env
         self._client_timeouts: dict[Timeout, aiohttp.ClientTimeout] = {}
+        self._proxies: dict[str, Proxy] | None = None
+        self._proxy_for: dict[tuple[str, str], Proxy] = {}
         self._closed = False
 
     @property
@@ -279,10 +406,28 @@ class Transport:
                 connector=connector,
                 timeout=aiohttp.ClientTimeout(total=None),
                 cookie_jar=aiohttp.DummyCookieJar(),
-                trust_env=self._trust_env,
+                trust_env=False,
                 auto_decompress=True,
             )
         return self._session
+
+    def _proxy(self, url: str) -> Proxy:
+        """The environment's proxy for ``url`` (and its credentials), cached per host."""
+        if not (self._trust_env and self._owns_session):
+            return _NO_PROXY
+        parts = urlsplit(url)
+        key = (parts.scheme, parts.hostname or "")
+        found = self._proxy_for.get(key)
+        if found is None:
+            if self._proxies is None:
+                self._proxies = _environment_proxies()
+            found = self._proxies.get(key[0], _NO_PROXY)
+            if found[0] is not None and key[1] and proxy_bypass(key[1]):
+                found = _NO_PROXY
+            if len(self._proxy_for) >= 256:
+                self._proxy_for.clear()
+            self._proxy_for[key] = found
+        return found
 
     def _client_timeout(self, timeout: Timeout) -> aiohttp.ClientTimeout:
         cached = self._client_timeouts.get(timeout)
@@ -308,13 +453,29 @@ class Transport:
     ) -> Response:
         """Send one request and return its response once the headers arrived."""
         session = self.session()
+        loop = asyncio.get_running_loop()
+        started = loop.time()
         first_byte = timeout.first_byte
+        phase = "first_byte"
         if deadline is not None:
-            remaining = deadline - asyncio.get_running_loop().time()
-            first_byte = remaining if first_byte is None else min(first_byte, remaining)
+            remaining = deadline - started
+            if first_byte is None or remaining < first_byte:
+                first_byte, phase = remaining, "total"
+            if remaining <= 0:
+                raise InferenceTimeoutError(
+                    "the call's total deadline passed", phase="total", model=model
+                )
         scope = anyio.fail_after(first_byte) if first_byte is not None else nullcontext()
         try:
             with scope:
+                proxy, proxy_auth = self._proxy(url)
+                proxy_headers = None
+                if proxy_auth is not None:
+                    # A plain-HTTP request carries it itself; an HTTPS one on its CONNECT.
+                    if url.startswith("http:"):
+                        headers = {**headers, "Proxy-Authorization": proxy_auth}
+                    else:
+                        proxy_headers = {"Proxy-Authorization": proxy_auth}
                 raw = await session.request(
                     method,
                     url,
@@ -322,18 +483,33 @@ class Transport:
                     data=body,
                     timeout=self._client_timeout(timeout),
                     allow_redirects=False,
+                    proxy=proxy,
+                    proxy_headers=proxy_headers,
                 )
         except aiohttp.ConnectionTimeoutError as exc:
-            raise translate_error(exc, model=model, url=url) from None
+            # aiohttp's ``connect`` limit (our ``pool``) covers waiting for a free connection
+            # and connecting; its ``sock_connect`` (our ``connect``) the connecting alone.
+            error = translate_error(exc, model=model, url=url)
+            if timeout.pool is not None and loop.time() - started >= timeout.pool:
+                error = InferenceTimeoutError(
+                    f"no connection within {timeout.pool:g} s ({_host_of(url)}; "
+                    "all connections busy or connecting too slowly)",
+                    phase="pool",
+                    model=model,
+                )
         except TimeoutError:
-            raise InferenceTimeoutError(
-                f"no response headers within {first_byte:g} s ({_host_of(url)})",
-                phase="first_byte",
-                model=model,
-            ) from None
+            if phase == "total":
+                message = f"the call's total deadline passed before the answer ({_host_of(url)})"
+            else:
+                message = f"no response headers within {first_byte:g} s ({_host_of(url)})"
+            error = InferenceTimeoutError(message, phase=phase, model=model)
         except (aiohttp.ClientError, OSError, ValueError) as exc:
-            raise translate_error(exc, model=model, url=url) from None
-        return Response(raw, model=model, timeout=timeout, deadline=deadline)
+            error = translate_error(exc, model=model, url=url)
+        else:
+            return Response(raw, model=model, timeout=timeout, deadline=deadline)
+        # Outside the except blocks: no aiohttp exception (whose repr carries the request
+        # headers, Authorization included) survives even as __context__.
+        raise error
 
     async def aclose(self) -> None:
         if self._closed:
@@ -353,6 +529,26 @@ class Transport:
         tb: TracebackType | None,
     ) -> None:
         await self.aclose()
+
+
+def _environment_proxies() -> dict[str, Proxy]:
+    """``http``/``https`` proxies of the environment; aiohttp speaks HTTP to proxies only."""
+    proxies: dict[str, Proxy] = {}
+    for scheme, value in getproxies().items():
+        if scheme not in ("http", "https"):
+            continue
+        try:
+            proxy = URL(value)
+        except (TypeError, ValueError):
+            continue
+        if proxy.scheme != "http" or not proxy.host:
+            continue
+        auth = None
+        if proxy.user is not None:
+            pair = f"{proxy.user}:{proxy.password or ''}".encode()
+            auth = "Basic " + base64.b64encode(pair).decode("ascii")
+        proxies[scheme] = (proxy.with_user(None), auth)
+    return proxies
 
 
 def default_headers() -> dict[str, str]:

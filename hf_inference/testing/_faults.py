@@ -74,9 +74,14 @@ class Drop(Fault):
 
 @dataclass(frozen=True)
 class BrokenChunked(Fault):
-    """Send the headers and ``after_chunks``, then an invalid chunk frame, then close."""
+    """Send the headers and ``after_chunks``, then an invalid chunk frame, then close.
+
+    ``delay`` seconds pass before the invalid frame, so a client can read the chunks first
+    (without it the frame usually arrives with the headers and breaks those instead).
+    """
 
     after_chunks: Sequence[bytes] = ()
+    delay: float = 0.0
 
 
 @dataclass(frozen=True)

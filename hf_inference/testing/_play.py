@@ -198,8 +198,12 @@ class Player:
         if isinstance(step, Drop):
             _reset(request)
         elif isinstance(step, BrokenChunked) and request.transport is not None:
-            request.transport.write(_BROKEN_CHUNK)
-            request.transport.close()
+            if step.delay and await self._pause(step.delay):
+                _abort(request)
+                return response
+            if request.transport is not None:
+                request.transport.write(_BROKEN_CHUNK)
+                request.transport.close()
         # Losing the connection cancels this handler; closing the server ends the wait.
         await self._closing.wait()
         _abort(request)
