@@ -53,7 +53,7 @@ class ChatCompletionAccumulator:
                 parts.content.append(delta.content)
             if delta.reasoning:
                 parts.reasoning.append(delta.reasoning)
-            for call in delta.tool_calls or ():
+            for call in delta.tool_call_list:
                 self._add_tool_call(parts, call)
             if choice.finish_reason:
                 parts.finish_reason = choice.finish_reason

@@ -12,6 +12,7 @@ send raw inside JSON strings.
 from __future__ import annotations
 
 import contextlib
+from typing import Any
 
 import msgspec
 
@@ -99,6 +100,18 @@ class SSEDecoder:
 
     def feed(self, chunk: bytes) -> list[ServerSentEvent]:
         """Consume ``chunk`` and return the events it completes, in order."""
+        return self._feed(chunk, False)
+
+    def feed_payloads(self, chunk: bytes) -> list[bytes | ServerSentEvent]:
+        """Like :meth:`feed`, but a plain event of one ``data:`` line comes back as its data bytes.
+
+        That is nearly every event of a token stream, and a JSON decoder takes the bytes as
+        they are (checking their UTF-8 itself), so no str and no event object is made for it.
+        Everything else (named events, ids, multi-line data) still comes as a ServerSentEvent.
+        """
+        return self._feed(chunk, True)
+
+    def _feed(self, chunk: bytes, raw: bool) -> list[Any]:
         if self._head:
             chunk = self._fix_head(chunk)
         # Integer membership is a bare memchr; ``b"\r" in chunk`` first attempts an int
@@ -122,7 +135,7 @@ class SSEDecoder:
         # is an extra blank line).
         blocks = chunk.split(b"\n\n")
         last = blocks.pop()
-        events: list[ServerSentEvent] = []
+        events: list[Any] = []
         try:
             if blocks:
                 if self._size:
@@ -134,7 +147,10 @@ class SSEDecoder:
                     # The common event, one ``data:`` line: dispatch it without the line machinery.
                     if 5 < len(block) < limit and block[:5] == b"data:" and 0x0A not in block:
                         value = block[6:] if block[5] == 0x20 else block[5:]
-                        events.append(ServerSentEvent(data=value.decode(), id=self._last_id))
+                        if raw:
+                            events.append(value)
+                        else:
+                            events.append(ServerSentEvent(data=value.decode(), id=self._last_id))
                     else:
                         self._block(block, events)
             if last:

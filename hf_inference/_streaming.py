@@ -8,9 +8,9 @@ closes the socket at once), errors, cancellation and ``aclose()`` from any task.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Sequence
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, NoReturn, TypeVar
 
 import msgspec
 
@@ -19,6 +19,7 @@ from ._exceptions import (
     DecodeError,
     HfInferenceError,
     IncompleteStreamError,
+    SSEDecodeError,
     error_from_response,
     error_from_stream_event,
 )
@@ -32,8 +33,9 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 
-_EMPTY: list[ServerSentEvent] = []
+_EMPTY: list[ServerSentEvent | bytes] = []
 _SKIP = object()
+_END = object()
 _any_decoder = msgspec.json.Decoder()
 
 
@@ -49,6 +51,7 @@ class AsyncStream(Generic[T]):
 
     __slots__ = (
         "__weakref__",
+        "_check_errors",
         "_closed",
         "_decoder",
         "_events",
@@ -61,6 +64,7 @@ class AsyncStream(Generic[T]):
         "_pos",
         "_response",
         "_sse",
+        "_stepper",
     )
 
     def __init__(
@@ -79,11 +83,14 @@ class AsyncStream(Generic[T]):
         self._max_event_size = max_event_size
         self._response: Response | None = None
         self._sse = SSEDecoder(max_event_size)
-        self._events: Sequence[ServerSentEvent] = _EMPTY
+        self._events: Sequence[ServerSentEvent | bytes] = _EMPTY
         self._pos = 0
         self._index = 0
         self._last: T | None = None
         self._closed = False
+        self._stepper: AsyncGenerator[T, None] | None = None
+        # A typed decoder rejects an error payload by itself; plain JSON needs a look.
+        self._check_errors = getattr(decoder, "type", Any) is Any
 
     # -- metadata -----------------------------------------------------------------------------
     @property
@@ -160,6 +167,8 @@ class AsyncStream(Generic[T]):
             return
         self._closed = True
         self._opener = None
+        self._stepper = None  # a hand-stepped generator refers back to us: break the cycle
+        self._events = _EMPTY
         response = self._response
         if response is not None:
             if discard or not response.at_eof:
@@ -190,60 +199,88 @@ class AsyncStream(Generic[T]):
         self._finish(discard=True)
 
     # -- iteration ----------------------------------------------------------------------------
-    def __aiter__(self) -> Self:
-        return self
+    def __aiter__(self) -> AsyncIterator[T]:
+        # An async generator steps far cheaper than an ``async def __anext__`` (no coroutine
+        # object per token). It holds the stream, never the reverse: when ``break`` drops it,
+        # the stream goes too and ``__del__`` closes the socket.
+        return self._iterate()
 
     async def __anext__(self) -> T:
-        while True:
-            pos = self._pos
-            events = self._events
-            if pos < len(events):
-                self._pos = pos + 1
-                event = events[pos]
-                data = event.data
-                # Errors and the [DONE] sentinel are rare: one cheap test keeps them off the
-                # per-token path; '"error"' near the start routes to the careful check.
-                if (
-                    event.event != "message"
-                    or data[:6] == "[DONE]"
-                    or (data.find('"error"', 0, 24) >= 0)
-                ):
-                    special = self._special(event)
-                    if special is _SKIP:
-                        continue
-                    return special  # type: ignore[return-value]
-                self._index += 1
-                try:
-                    item = self._decoder.decode(data)
-                except (msgspec.ValidationError, msgspec.DecodeError) as exc:
-                    self._fail_decode(exc, data)
-                self._last = item
-                return item
-            await self._fill()
+        """Step by hand (``async for`` does not come here)."""
+        stepper = self._stepper
+        if stepper is None:
+            stepper = self._stepper = self._iterate()
+        return await stepper.__anext__()
 
-    async def _fill(self) -> None:
-        if self._closed:
-            raise StopAsyncIteration
-        response = self._response
-        if response is None:
+    async def _iterate(self) -> AsyncGenerator[T, None]:
+        if self._response is None:
             await self.start()
-            response = self._response
-            assert response is not None
+        decode = self._decoder.decode
+        check_errors = self._check_errors
+        index = self._index
+        last = self._last
+        try:
+            while not self._closed:
+                events = self._events
+                pos = self._pos
+                count = len(events)
+                while pos < count:
+                    event = events[pos]
+                    pos += 1
+                    self._pos = pos
+                    # The per-token path: the raw bytes of a plain one-line event holding a
+                    # JSON object. [DONE], named events and anything else go to _special.
+                    if type(event) is bytes and event[:1] == b"{":
+                        try:
+                            item = decode(event)
+                        except (msgspec.DecodeError, UnicodeDecodeError) as exc:
+                            self._index = index
+                            self._reject(event, exc)
+                        if check_errors and _is_error_payload(item):
+                            self._reject(event, None)
+                        index += 1
+                        last = item
+                        yield item
+                        if self._closed:  # aclose() while the consumer held this item
+                            return  # type: ignore[unreachable]
+                        continue
+                    self._index = index
+                    outcome = self._special(event)
+                    if outcome is _END:
+                        return
+                    if outcome is not _SKIP:
+                        index += 1
+                        last = outcome
+                        yield outcome
+                self._index = index
+                self._last = last
+                if not await self._fill():
+                    return
+        finally:
+            self._index = index
+            self._last = last
+
+    async def _fill(self) -> bool:
+        """Read the next chunk into ``_events``; False once the stream is over."""
+        if self._closed:
+            return False
+        response = self._response
+        assert response is not None
         try:
             chunk = await response.read_chunk()
-            if chunk:
-                self._events = self._sse.feed(chunk)
-                self._pos = 0
-                return
-            self._events = self._sse.flush()
             self._pos = 0
+            if chunk:
+                self._events = self._sse.feed_payloads(chunk)
+                return True
+            self._events = self._sse.flush()
             if self._events:
-                return
+                return True
             self._end_of_body()
+            return False
         except HfInferenceError as exc:
-            if self._closed:
+            if self.closed:
                 # aclose() from another task broke the read: that is an end, not a failure.
-                raise StopAsyncIteration from None
+                return False
             self._finish(discard=True)
             if isinstance(exc, DecodeError) and exc.model is None:
                 # The SSE decoder knows nothing of the request: add what we know.
@@ -264,6 +301,7 @@ class AsyncStream(Generic[T]):
             self._last is not None and self._is_complete(self._last)
         )
         if truncated or not complete:
+            # Raised into _fill, which discards the connection.
             what = "in the middle of an event" if truncated else "before the final event"
             raise IncompleteStreamError(
                 f"the stream ended {what} (after {self._index} events)",
@@ -272,50 +310,67 @@ class AsyncStream(Generic[T]):
                 request_id=response.request_id if response else None,
             )
         self._finish(discard=False)
-        raise StopAsyncIteration
 
-    def _special(self, event: ServerSentEvent) -> T | object:
-        """[DONE], error events, named events; returns an item, or _SKIP to read on."""
+    def _special(self, event: ServerSentEvent | bytes) -> Any:
+        """[DONE], error events, named events: _END, _SKIP, or an item decoded the slow way."""
+        if isinstance(event, bytes):
+            event = ServerSentEvent(data=self._text(event))
         data = event.data
-        request_id = self.request_id
         if data.strip() == "[DONE]":
             self._finish(discard=False)
-            raise StopAsyncIteration
+            return _END
         payload: Any
         try:
             payload = _any_decoder.decode(data)
         except msgspec.DecodeError:
             payload = None
         if event.event == "error" or _is_error_payload(payload):
-            self._finish(discard=True)
-            raise error_from_stream_event(
-                payload if payload is not None else data, model=self._model, request_id=request_id
-            )
+            self._raise_stream_error(payload if payload is not None else data)
         if event.event not in ("message", "", "completion", "chunk"):
             return _SKIP  # an unknown named event (keep-alive, ping): not ours to decode
-        # Not special after all (a token whose text mentions "error"): decode it normally.
-        self._index += 1
+        if not data.strip():
+            return _SKIP  # an empty data field carries nothing to decode
         try:
-            item = self._decoder.decode(data)
+            return self._decoder.decode(data)
         except (msgspec.ValidationError, msgspec.DecodeError) as exc:
-            self._fail_decode(exc, data)
-        self._last = item
-        return item
+            self._reject(data, exc)
 
-    def _fail_decode(self, exc: Exception, data: str) -> Any:
-        if data.strip() == "[DONE]":
-            # A sentinel the fast path missed (" [DONE]" after "data:  ", trailing spaces).
-            self._finish(discard=False)
-            raise StopAsyncIteration
+    def _text(self, data: bytes) -> str:
+        try:
+            return data.decode()
+        except UnicodeDecodeError as exc:
+            self._finish(discard=True)
+            raise SSEDecodeError(
+                f"invalid UTF-8 in event stream: {exc.reason}",
+                status=self.status,
+                model=self._model,
+                request_id=self.request_id,
+            ) from None
+
+    def _reject(self, data: str | bytes, exc: Exception | None) -> NoReturn:
+        """An event that failed to decode: a server error payload, or a typed DecodeError."""
+        if isinstance(data, bytes):
+            data = self._text(data)
+        try:
+            payload = _any_decoder.decode(data)
+        except msgspec.DecodeError:
+            payload = None
+        if _is_error_payload(payload):
+            self._raise_stream_error(payload)
         self._finish(discard=True)
+        number = self._index + 1  # 1-based position of the failing event
         raise DecodeError(
-            f"event {self._index} is not a valid {self._type_name()}: {exc}",
-            event_index=self._index,
+            f"event {number} is not a valid {self._type_name()}: {exc}",
+            event_index=number,
             status=self.status,
             model=self._model,
             request_id=self.request_id,
             body=data.encode()[:2048],
         ) from None
+
+    def _raise_stream_error(self, payload: Any) -> NoReturn:
+        self._finish(discard=True)
+        raise error_from_stream_event(payload, model=self._model, request_id=self.request_id)
 
     def _type_name(self) -> str:
         type_ = getattr(self._decoder, "type", Any)

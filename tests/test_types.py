@@ -265,7 +265,7 @@ def test_recorded_tool_call_deltas_join_into_arguments() -> None:
         msgspec.json.decode(json.dumps(event), type=ChatCompletionStreamOutput)
         for event in case["response"]["events"]
     ]
-    calls = [call for chunk in chunks for call in chunk.choices[0].delta.tool_calls or []]
+    calls = [call for chunk in chunks for call in chunk.choices[0].delta.tool_call_list]
     name = "".join(call.function.name or "" for call in calls)
     joined = ChatCompletionStreamOutputFunction(
         name=name, arguments="".join(call.function.arguments for call in calls)
@@ -274,17 +274,16 @@ def test_recorded_tool_call_deltas_join_into_arguments() -> None:
     assert joined.parsed_arguments() == {"location": "Brooklyn, NY", "format": "fahrenheit"}
 
 
-def test_old_tgi_single_tool_call_delta_becomes_a_list() -> None:
+def test_old_tgi_single_tool_call_delta_reads_as_a_list() -> None:
     raw = (
         b'{"role":"assistant","tool_calls":{"index":0,"id":"","type":"function",'
         b'"function":{"name":null,"arguments":"{\\""}}}'
     )
     delta = msgspec.json.decode(raw, type=ChatCompletionStreamOutputDelta)
-    assert isinstance(delta.tool_calls, list)
-    [call] = delta.tool_calls
+    [call] = delta.tool_call_list
     assert call.function.arguments == '{"'
-    built = ChatCompletionStreamOutputDelta(tool_calls=call)  # type: ignore[arg-type]
-    assert built.tool_calls == [call]
+    assert ChatCompletionStreamOutputDelta(tool_calls=call).tool_call_list == [call]
+    assert ChatCompletionStreamOutputDelta().tool_call_list == []
 
 
 def test_openai_style_delta_tool_call_omits_id_and_name() -> None:
