@@ -279,6 +279,7 @@ class AsyncInferenceClient:
         method: str = "POST",
         *,
         redirects: bool = False,
+        stream: bool = False,
     ) -> Response:
         """Send with retries and model-loading waits; return a 2xx response, raise the rest.
 
@@ -298,7 +299,7 @@ class AsyncInferenceClient:
         while True:
             try:
                 response = await self._send_once(
-                    method, url, headers, body, timeout, model, deadline
+                    method, url, headers, body, timeout, model, deadline, stream=stream
                 )
             except (APIConnectionError, InferenceTimeoutError) as exc:
                 # Nothing of an answer arrived, so sending again is safe. Not after a first-byte
@@ -397,6 +398,7 @@ class AsyncInferenceClient:
         timeout: Timeout,
         model: str | None,
         deadline: float | None,
+        stream: bool = False,
     ) -> Response:
         if self._limiter is None:
             return await self._transport.send(
@@ -407,6 +409,7 @@ class AsyncInferenceClient:
                 timeout=timeout,
                 model=model,
                 deadline=deadline,
+                stream=stream,
             )
         wait = timeout.pool
         if deadline is not None:
@@ -430,6 +433,7 @@ class AsyncInferenceClient:
                 timeout=timeout,
                 model=model,
                 deadline=deadline,
+                stream=stream,
             )
         finally:
             # The slot covers sending and waiting for headers; a stream's body does not hold it.
@@ -579,7 +583,7 @@ class AsyncInferenceClient:
                 spec, inputs, parameters, options, model_id, stream=True
             )
             headers = self._headers(url, options, content_type, "text/event-stream")
-            return await self._send(url, headers, body, options, model_id)
+            return await self._send(url, headers, body, options, model_id, stream=True)
 
         return AsyncStream(
             open_stream,
@@ -603,7 +607,7 @@ class AsyncInferenceClient:
         headers = self._headers(url, options, "application/json", accept)
 
         def send() -> Awaitable[Response]:
-            return self._send(url, headers, body, options, model_id)
+            return self._send(url, headers, body, options, model_id, stream=spec.stream)
 
         return send, model_id
 
@@ -688,7 +692,7 @@ class AsyncInferenceClient:
                 inputs_or_payload, model, task, parameters, options, stream=True
             )
             headers = self._headers(url, options, content_type, "text/event-stream")
-            return await self._send(url, headers, body, options, model_id)
+            return await self._send(url, headers, body, options, model_id, stream=True)
 
         decoder = msgspec.json.Decoder(output_type) if output_type is not None else _any_decoder
         return AsyncStream(

@@ -5,6 +5,7 @@ Nothing here does I/O on the event loop: the token file is read once, when a cli
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from dataclasses import dataclass
@@ -177,7 +178,9 @@ def validate_url(url: str) -> str:
     return url.rstrip("/")
 
 
+@functools.lru_cache(maxsize=512)
 def origin_of(url: str) -> tuple[str, str, int]:
+    """(scheme, host, port) of a URL; cached, as every request asks it of its URL."""
     parts = urlsplit(url)
     port = parts.port or (443 if parts.scheme == "https" else 80)
     return parts.scheme, (parts.hostname or "").lower(), port

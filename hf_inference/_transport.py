@@ -13,7 +13,6 @@ import platform
 import ssl as _ssl
 import sys
 from collections.abc import AsyncIterable, Mapping
-from contextlib import nullcontext
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import urlsplit
@@ -386,7 +385,7 @@ class Transport:
         self._max_connections = max_connections
         self._ssl = ssl
         self._trust_env = trust_env
-        self._client_timeouts: dict[Timeout, aiohttp.ClientTimeout] = {}
+        self._client_timeouts: dict[tuple[Timeout, float | None], aiohttp.ClientTimeout] = {}
         self._proxies: dict[str, Proxy] | None = None
         self._proxy_for: dict[tuple[str, str], Proxy] = {}
         self._closed = False
@@ -429,15 +428,17 @@ class Transport:
             self._proxy_for[key] = found
         return found
 
-    def _client_timeout(self, timeout: Timeout) -> aiohttp.ClientTimeout:
-        cached = self._client_timeouts.get(timeout)
+    def _client_timeout(self, timeout: Timeout, sock_read: float | None) -> aiohttp.ClientTimeout:
+        key = (timeout, sock_read)
+        cached = self._client_timeouts.get(key)
         if cached is None:
-            # Never aiohttp's total=300: a healthy stream may last longer. Idle reads are
-            # watched by ReadWatchdog, not by sock_read (which re-arms a timer per read).
+            # Never aiohttp's total=300: a healthy stream may last longer. A stream's idle
+            # reads are watched by ReadWatchdog, not by sock_read (which re-arms a timer on
+            # every read); sock_read only bounds the wait for a plain answer's headers.
             cached = aiohttp.ClientTimeout(
-                total=None, connect=timeout.pool, sock_connect=timeout.connect, sock_read=None
+                total=None, connect=timeout.pool, sock_connect=timeout.connect, sock_read=sock_read
             )
-            self._client_timeouts[timeout] = cached
+            self._client_timeouts[key] = cached
         return cached
 
     async def send(
@@ -450,6 +451,7 @@ class Transport:
         timeout: Timeout = DEFAULT_TIMEOUT,
         model: str | None = None,
         deadline: float | None = None,
+        stream: bool = False,
     ) -> Response:
         """Send one request and return its response once the headers arrived."""
         session = self.session()
@@ -465,27 +467,34 @@ class Transport:
                 raise InferenceTimeoutError(
                     "the call's total deadline passed", phase="total", model=model
                 )
-        scope = anyio.fail_after(first_byte) if first_byte is not None else nullcontext()
+        # A plain answer's wait for headers is bounded by aiohttp's sock_read (no cancel scope
+        # per request); a stream, or a call with a deadline, uses a cancel scope instead.
+        scoped = first_byte is not None and (stream or deadline is not None)
+        client_timeout = self._client_timeout(timeout, None if scoped else first_byte)
+        proxy, proxy_auth = self._proxy(url)
+        proxy_headers = None
+        if proxy_auth is not None:
+            # A plain-HTTP request carries it itself; an HTTPS one on its CONNECT.
+            if url.startswith("http:"):
+                headers = {**headers, "Proxy-Authorization": proxy_auth}
+            else:
+                proxy_headers = {"Proxy-Authorization": proxy_auth}
+        request = session.request(
+            method,
+            url,
+            headers=headers,
+            data=body,
+            timeout=client_timeout,
+            allow_redirects=False,
+            proxy=proxy,
+            proxy_headers=proxy_headers,
+        )
         try:
-            with scope:
-                proxy, proxy_auth = self._proxy(url)
-                proxy_headers = None
-                if proxy_auth is not None:
-                    # A plain-HTTP request carries it itself; an HTTPS one on its CONNECT.
-                    if url.startswith("http:"):
-                        headers = {**headers, "Proxy-Authorization": proxy_auth}
-                    else:
-                        proxy_headers = {"Proxy-Authorization": proxy_auth}
-                raw = await session.request(
-                    method,
-                    url,
-                    headers=headers,
-                    data=body,
-                    timeout=self._client_timeout(timeout),
-                    allow_redirects=False,
-                    proxy=proxy,
-                    proxy_headers=proxy_headers,
-                )
+            if scoped:
+                with anyio.fail_after(first_byte):
+                    raw = await request
+            else:
+                raw = await request
         except aiohttp.ConnectionTimeoutError as exc:
             # aiohttp's ``connect`` limit (our ``pool``) covers waiting for a free connection
             # and connecting; its ``sock_connect`` (our ``connect``) the connecting alone.
@@ -497,7 +506,7 @@ class Transport:
                     phase="pool",
                     model=model,
                 )
-        except TimeoutError:
+        except (TimeoutError, aiohttp.ServerTimeoutError):
             if phase == "total":
                 message = f"the call's total deadline passed before the answer ({_host_of(url)})"
             else:

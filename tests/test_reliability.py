@@ -518,7 +518,8 @@ async def test_the_client_never_uses_aiohttp_total_timeout(client):
     session = client._transport.session()
     assert session.timeout.total is None
     for timeout in (Timeout(), Timeout(read=1.0), Timeout(total=5.0)):
-        assert client._transport._client_timeout(timeout).total is None
+        for sock_read in (None, 300.0):
+            assert client._transport._client_timeout(timeout, sock_read).total is None
 
 
 async def test_total_deadline_covers_the_stream(client, server):
