@@ -12,7 +12,6 @@ import random
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from email.utils import parsedate_to_datetime
 from typing import Final
 
 from ._exceptions import InvalidInputError
@@ -93,6 +92,9 @@ def server_retry_after(headers: Mapping[str, str], now: float) -> float | None:
         if _SECONDS.fullmatch(value):
             return float(value)
         try:
+            # email is a heavy import that only this rare header form needs.
+            from email.utils import parsedate_to_datetime
+
             when = parsedate_to_datetime(value)
         except (TypeError, ValueError, IndexError, OverflowError):
             when = None
