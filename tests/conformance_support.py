@@ -29,14 +29,18 @@ ENV_VAR = "HF_INFERENCE_CONFORMANCE_DIR"
 
 
 def conformance_dir() -> Path | None:
-    """The corpus directory: ``$HF_INFERENCE_CONFORMANCE_DIR``, else ``<repo>/../shared/...``."""
+    """The recorded corpus: ``$HF_INFERENCE_CONFORMANCE_DIR``, else ``shared/conformance``
+    beside the checkout, else the workplace's ``/work/shared/conformance`` (a clean clone in
+    another folder still finds it)."""
     configured = os.environ.get(ENV_VAR)
-    candidate = (
-        Path(configured)
-        if configured
-        else Path(__file__).resolve().parents[2] / "shared" / "conformance"
-    )
-    return candidate if candidate.is_dir() else None
+    if configured:
+        candidates = [Path(configured)]
+    else:
+        candidates = [
+            Path(__file__).resolve().parents[2] / "shared" / "conformance",
+            Path("/work/shared/conformance"),
+        ]
+    return next((c for c in candidates if c.is_dir()), None)
 
 
 def load_cases(directory: Path) -> list[Case]:

@@ -12,6 +12,7 @@ from typing import Any
 
 import msgspec
 import pytest
+from conformance_support import conformance_dir
 
 import hf_inference.types as t
 from hf_inference.types import (
@@ -32,7 +33,7 @@ from hf_inference.types import (
     ZeroShotClassificationWireOutput,
 )
 
-CONFORMANCE = Path(__file__).resolve().parents[2] / "shared" / "conformance"
+CONFORMANCE = conformance_dir() or Path("/nonexistent")
 
 # What the client decodes a 200 JSON body into, per task: this is the wire envelope.
 JSON_TYPES: dict[str, Any] = {
