@@ -4,28 +4,31 @@ task expressed as chat messages."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterable, Iterable, Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 from . import types as t
 from ._exceptions import InvalidInputError
 
 
-@dataclass
 class _ToolCallParts:
-    id: str | int | None = None
-    type: str = "function"
-    name: str = ""
-    arguments: list[str] = field(default_factory=list)
+    __slots__ = ("arguments", "id", "name", "type")
+
+    def __init__(self) -> None:
+        self.id: str | int | None = None
+        self.type = "function"
+        self.name = ""
+        self.arguments: list[str] = []
 
 
-@dataclass
 class _ChoiceParts:
-    role: str = "assistant"
-    content: list[str] = field(default_factory=list)
-    reasoning: list[str] = field(default_factory=list)
-    tool_calls: dict[int, _ToolCallParts] = field(default_factory=dict)
-    finish_reason: str | None = None
+    __slots__ = ("content", "finish_reason", "reasoning", "role", "tool_calls")
+
+    def __init__(self) -> None:
+        self.role = "assistant"
+        self.content: list[str] = []
+        self.reasoning: list[str] = []
+        self.tool_calls: dict[int, _ToolCallParts] = {}
+        self.finish_reason: str | None = None
 
 
 class ChatCompletionAccumulator:

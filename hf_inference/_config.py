@@ -8,10 +8,11 @@ from __future__ import annotations
 import functools
 import os
 import re
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 from urllib.parse import urlsplit
+
+import msgspec
 
 from ._exceptions import InvalidInputError
 
@@ -45,8 +46,7 @@ class _Unset:
 UNSET: Final = _Unset()
 
 
-@dataclass(frozen=True, slots=True)
-class Timeout:
+class Timeout(msgspec.Struct, frozen=True):
     """Time limits of one call, in seconds; ``None`` disables a limit.
 
     ``connect``: open the TCP/TLS connection. ``pool``: wait for a free connection slot.

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
 import msgspec
@@ -37,8 +36,7 @@ class InputKind(enum.Enum):
     CHAT = "chat"  # {"messages": [...], ...}
 
 
-@dataclass(frozen=True, slots=True)
-class TaskSpec(Generic[Out]):
+class TaskSpec(msgspec.Struct, Generic[Out], frozen=True):
     """One task: route, input kind, wire type and the envelope -> natural shape step."""
 
     name: str
@@ -49,17 +47,15 @@ class TaskSpec(Generic[Out]):
     accept: str | None = None
     binary_output: bool = False
     stream: bool = False
-    _decoder: msgspec.json.Decoder[Any] | None = field(
-        default=None, init=False, repr=False, compare=False
-    )
+    compiled: Any = None  # the decoder, once built
 
     @property
     def decoder(self) -> msgspec.json.Decoder[Any]:
         """The body decoder, built on first use (30 of them at import cost ~10 ms) and kept."""
-        decoder = self._decoder
+        decoder: msgspec.json.Decoder[Any] | None = self.compiled
         if decoder is None:
             decoder = msgspec.json.Decoder(self.wire_type)
-            object.__setattr__(self, "_decoder", decoder)
+            msgspec.structs.force_setattr(self, "compiled", decoder)
         return decoder
 
     @property
