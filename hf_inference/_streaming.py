@@ -230,7 +230,7 @@ class AsyncStream(Generic[T]):
                     self._pos = pos
                     # The per-token path: the raw bytes of a plain one-line event holding a
                     # JSON object. [DONE], named events and anything else go to _special.
-                    if type(event) is bytes and event[:1] == b"{":
+                    if type(event) is bytes and event and event[0] == 0x7B:  # "{"
                         try:
                             item = decode(event)
                         except (msgspec.DecodeError, UnicodeDecodeError) as exc:
