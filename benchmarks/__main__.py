@@ -44,7 +44,7 @@ def _table_result(table: Table, rows: list[Any], command: str, quick: bool) -> d
         "runs": table.runs,
         "command": command,
         "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
-        "commit": page.commit(),
+        "commit": ", ".join(sorted({r.commit for r in rows if r.commit})),
         "rows": [asdict(row) for row in rows],
     }
 

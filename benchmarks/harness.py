@@ -32,6 +32,21 @@ SERVER_CPUS = set(_CPUS[:1]) if len(_CPUS) >= 2 else set()
 CLIENT_CPUS = set(_CPUS[1:]) if len(_CPUS) >= 2 else set()
 
 
+def git_commit() -> str:
+    """The checkout's commit (``-dirty`` with uncommitted changes), or ``unknown``."""
+    try:
+        out = subprocess.run(
+            ["git", "describe", "--always", "--dirty"],
+            cwd=ROOT_DIR,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return out.stdout.strip()
+
+
 def _pin(pid: int, cpus: set[int]) -> None:
     if cpus:
         with contextlib.suppress(OSError):
@@ -92,6 +107,8 @@ class WorkerProcess:
         self.client_id = client_id
         self.skip: str | None = None
         self.version = ""
+        # The code this worker runs is the code of the moment it starts (it imports then).
+        self.commit = git_commit()
         # Kept for the worker's lifetime (closed in close()), so no `with` block.
         self._stderr: IO[str] = tempfile.TemporaryFile("w+")  # noqa: SIM115
         options = ["--client", name, "--loop", loop or "asyncio", "--root", root]
@@ -224,6 +241,7 @@ class Row:
     rate: float | None = None
     extra: dict[str, float] = field(default_factory=dict)
     note: str = ""
+    commit: str = ""
 
 
 def _median_row(row: Row, results: list[dict[str, Any]]) -> None:
@@ -266,6 +284,7 @@ def run_table(table: Table, pool: WorkerPool, log: Log) -> list[Row]:
             row.note = worker.skip
             return None
         row.version = worker.version
+        row.commit = worker.commit
         try:
             result = worker.call(command)
         except RuntimeError as exc:  # the worker died (its stderr tail is in the message)

@@ -89,6 +89,8 @@ def render_table(table: Result) -> str:
         if row.get("cpu_per_unit") is None:
             notes.append(f"{row['label']}: {row.get('note') or 'no result'}")
             continue
+        if row.get("note"):
+            notes.append(f"{row['label']}: failed after {row['runs']} run(s): {row['note']}")
         baseline = _same_loop(rows, key, base) if not base.startswith("decode:") else rows[base]
         cells = [
             label,
