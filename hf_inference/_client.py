@@ -400,30 +400,9 @@ class AsyncInferenceClient:
         deadline: float | None,
         stream: bool = False,
     ) -> Response:
-        if self._limiter is None:
-            return await self._transport.send(
-                method,
-                url,
-                headers=headers,
-                body=body,
-                timeout=timeout,
-                model=model,
-                deadline=deadline,
-                stream=stream,
-            )
-        wait = timeout.pool
-        if deadline is not None:
-            left = deadline - anyio.current_time()
-            wait = left if wait is None else min(wait, left)
-        try:
-            with anyio.fail_after(wait):
-                await self._limiter.acquire()
-        except TimeoutError:
-            raise InferenceTimeoutError(
-                f"no free slot within {wait:g} s (max_concurrency={self._limiter.total_tokens:g})",
-                phase="pool" if wait == timeout.pool else "total",
-                model=model,
-            ) from None
+        limiter = self._limiter
+        if limiter is not None:
+            await self._acquire_slot(limiter, timeout, deadline, model)
         try:
             return await self._transport.send(
                 method,
@@ -437,7 +416,30 @@ class AsyncInferenceClient:
             )
         finally:
             # The slot covers sending and waiting for headers; a stream's body does not hold it.
-            self._limiter.release()
+            if limiter is not None:
+                limiter.release()
+
+    @staticmethod
+    async def _acquire_slot(
+        limiter: anyio.CapacityLimiter,
+        timeout: Timeout,
+        deadline: float | None,
+        model: str | None,
+    ) -> None:
+        """Wait for a ``max_concurrency`` slot within the pool timeout (or the deadline)."""
+        wait = timeout.pool
+        if deadline is not None:
+            left = deadline - anyio.current_time()
+            wait = left if wait is None else min(wait, left)
+        try:
+            with anyio.fail_after(wait):
+                await limiter.acquire()
+        except TimeoutError:
+            raise InferenceTimeoutError(
+                f"no free slot within {wait:g} s (max_concurrency={limiter.total_tokens:g})",
+                phase="pool" if wait == timeout.pool else "total",
+                model=model,
+            ) from None
 
     async def _download(self, url: str) -> bytes:
         """GET an input URL, following up to 5 redirects (CDNs and the Hub use them).

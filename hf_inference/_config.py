@@ -26,26 +26,6 @@ DEFAULT_MAX_EVENT_SIZE: Final = 16 * 1024 * 1024
 DEFAULT_MAX_RESPONSE_SIZE: Final = 512 * 1024 * 1024
 
 
-class _Unset:
-    """Marks "use the client default" where None has a meaning of its own."""
-
-    _instance: _Unset | None = None
-
-    def __new__(cls) -> _Unset:
-        if cls._instance is None:
-            cls._instance = super().__new__(cls)
-        return cls._instance
-
-    def __repr__(self) -> str:
-        return "UNSET"
-
-    def __bool__(self) -> bool:
-        return False
-
-
-UNSET: Final = _Unset()
-
-
 class Timeout(msgspec.Struct, frozen=True):
     """Time limits of one call, in seconds; ``None`` disables a limit.
 

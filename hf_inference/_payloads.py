@@ -11,18 +11,12 @@ import base64
 import os
 from collections.abc import AsyncIterable, Awaitable, Callable, Mapping
 from pathlib import Path
-from typing import IO, Any, TypeAlias
+from typing import Any
 
 import anyio.to_thread
 import msgspec
 
 from ._exceptions import InvalidInputError
-
-BinaryInput: TypeAlias = (
-    "bytes | bytearray | memoryview | str | os.PathLike[str] | IO[bytes] | AsyncIterable[bytes]"
-    " | Any"
-)
-"""What an audio or image task accepts as data (``Any`` covers PIL images)."""
 
 Downloader = Callable[[str], Awaitable[bytes]]
 

@@ -39,6 +39,14 @@ _END = object()
 _any_decoder = msgspec.json.Decoder()
 
 
+def _json_or_none(data: str | bytes) -> Any:
+    """The event's JSON value, or None when it is not JSON (errors may be plain text)."""
+    try:
+        return _any_decoder.decode(data)
+    except msgspec.DecodeError:
+        return None
+
+
 def _is_error_payload(payload: Any) -> bool:
     return isinstance(payload, dict) and bool(payload.get("error"))
 
@@ -58,7 +66,6 @@ class AsyncStream(Generic[T]):
         "_index",
         "_is_complete",
         "_last",
-        "_max_event_size",
         "_model",
         "_opener",
         "_pos",
@@ -80,7 +87,6 @@ class AsyncStream(Generic[T]):
         self._decoder = decoder
         self._is_complete = is_complete
         self._model = model
-        self._max_event_size = max_event_size
         self._response: Response | None = None
         self._sse = SSEDecoder(max_event_size)
         self._events: Sequence[ServerSentEvent | bytes] = _EMPTY
@@ -143,10 +149,7 @@ class AsyncStream(Generic[T]):
             return
         body = await response.read_error_body()
         if media == "application/json":
-            try:
-                payload = _any_decoder.decode(body)
-            except msgspec.DecodeError:
-                payload = None
+            payload = _json_or_none(body)
             if _is_error_payload(payload):
                 raise error_from_stream_event(
                     payload,
@@ -319,11 +322,7 @@ class AsyncStream(Generic[T]):
         if data.strip() == "[DONE]":
             self._finish(discard=False)
             return _END
-        payload: Any
-        try:
-            payload = _any_decoder.decode(data)
-        except msgspec.DecodeError:
-            payload = None
+        payload = _json_or_none(data)
         if event.event == "error" or _is_error_payload(payload):
             self._raise_stream_error(payload if payload is not None else data)
         if event.event not in ("message", "", "completion", "chunk"):
@@ -351,10 +350,7 @@ class AsyncStream(Generic[T]):
         """An event that failed to decode: a server error payload, or a typed DecodeError."""
         if isinstance(data, bytes):
             data = self._text(data)
-        try:
-            payload = _any_decoder.decode(data)
-        except msgspec.DecodeError:
-            payload = None
+        payload = _json_or_none(data)
         if _is_error_payload(payload):
             self._raise_stream_error(payload)
         self._finish(discard=True)

@@ -58,10 +58,6 @@ class TaskSpec(msgspec.Struct, Generic[Out], frozen=True):
             msgspec.structs.force_setattr(self, "compiled", decoder)
         return decoder
 
-    @property
-    def method_name(self) -> str:
-        return self.name.replace("-", "_")
-
     def finish(self, wire: Any, inputs: Any) -> Out:
         """Turn a decoded envelope into this task's return value."""
         if self.shape is None:

@@ -11,7 +11,6 @@ import asyncio
 import base64
 import platform
 import ssl as _ssl
-import sys
 from collections.abc import AsyncIterable, Mapping
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Final
@@ -562,6 +561,3 @@ def _environment_proxies() -> dict[str, Proxy]:
 
 def default_headers() -> dict[str, str]:
     return {"user-agent": USER_AGENT}
-
-
-PY_310: Final = sys.version_info < (3, 11)
