@@ -11,7 +11,9 @@ import asyncio
 import base64
 import platform
 import ssl as _ssl
-from collections.abc import AsyncIterable, Mapping
+import sys
+from collections.abc import AsyncIterable, AsyncIterator, Mapping
+from contextlib import asynccontextmanager
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import urlsplit
@@ -120,6 +122,18 @@ class ReadWatchdog:
             self._handle = None
 
 
+if sys.version_info >= (3, 11):
+    # One timer handle per stream open: a third of the CPU of an anyio cancel scope, which
+    # is the dearest step of opening a short stream.
+    _time_limit = asyncio.timeout
+else:
+
+    @asynccontextmanager
+    async def _time_limit(delay: float) -> AsyncIterator[None]:
+        with anyio.fail_after(delay):
+            yield
+
+
 def _retrieve(future: asyncio.Future[None]) -> None:
     # A connection lost with an error sets it on this future; read it so asyncio does not
     # log "exception was never retrieved" for a future nobody else awaits.
@@ -131,14 +145,15 @@ class Response:
     """One HTTP answer: status, headers and a body to read whole or chunk by chunk."""
 
     __slots__ = (
+        "_armed",
+        "_deadline",
         "_lost",
         "_raw",
+        "_read_timeout",
         "_watchdog",
         "headers",
         "model",
-        "request_id",
         "status",
-        "url",
     )
 
     def __init__(
@@ -153,25 +168,51 @@ class Response:
         self.status: int = raw.status
         self.headers: CIMultiDictProxy[str] = raw.headers
         self.model = model
-        self.url = str(raw.url.with_query(None))
-        self.request_id = next(
-            (raw.headers[h] for h in REQUEST_ID_HEADERS if h in raw.headers), None
-        )
+        self._read_timeout = timeout.read
+        self._deadline = deadline
+        # The timers and the connection watch are set up by the first read that has to wait:
+        # a short answer that came with its headers never needs them (and never pays for them).
+        self._armed = False
         self._watchdog: ReadWatchdog | None = None
-        if timeout.read is not None or deadline is not None:
-            self._watchdog = ReadWatchdog(raw.content, timeout.read, deadline, model)
+        self._lost: asyncio.Future[None] | None = None
+
+    @property
+    def url(self) -> str:
+        """The request URL without its query."""
+        return str(self._raw.url.with_query(None))
+
+    @property
+    def request_id(self) -> str | None:
+        """The server's request id (``x-request-id`` or a CDN trace id), if it sent one."""
+        headers = self.headers
+        for name in REQUEST_ID_HEADERS:
+            value = headers.get(name)
+            if value is not None:
+                return value
+        return None
+
+    def _arm(self) -> None:
+        self._armed = True
+        raw = self._raw
+        if self._read_timeout is not None or self._deadline is not None:
+            self._watchdog = ReadWatchdog(
+                raw.content, self._read_timeout, self._deadline, self.model
+            )
         # aiohttp leaves a body reader waiting forever when its parser fails mid-body (a
         # broken chunk frame): it closes the socket but tells only the connection. Watching
         # the connection close turns that into an error at once instead of a read timeout.
-        self._lost: asyncio.Future[None] | None = None
         connection = raw.connection
         protocol = connection.protocol if connection is not None else None
         lost = protocol.closed if protocol is not None else None
-        if lost is not None and not lost.done():
-            lost.remove_done_callback(_retrieve)
-            lost.add_done_callback(_retrieve)
-            lost.add_done_callback(self._connection_lost)
-            self._lost = lost
+        if lost is None:
+            return
+        if lost.done():
+            self._connection_lost(lost)
+            return
+        lost.remove_done_callback(_retrieve)
+        lost.add_done_callback(_retrieve)
+        lost.add_done_callback(self._connection_lost)
+        self._lost = lost
 
     def _connection_lost(self, _: asyncio.Future[None]) -> None:
         self._lost = None
@@ -199,11 +240,20 @@ class Response:
 
     async def read_chunk(self) -> bytes:
         """The next bytes of the body as they arrived; ``b""`` at the end of the body."""
-        watchdog = self._watchdog
-        if watchdog is not None:
-            watchdog.waiting_since = watchdog._loop.time()
+        content = self._raw.content
         try:
-            data = await self._raw.content.readany()
+            if not self._armed:
+                data = content.read_nowait()
+                if data or content.is_eof():
+                    return data
+                self._arm()
+            watchdog = self._watchdog
+            if watchdog is None:
+                return await content.readany()
+            watchdog.waiting_since = watchdog._loop.time()
+            data = await content.readany()
+            watchdog.waiting_since = None
+            return data
         except HfInferenceError:
             self.close()
             raise
@@ -218,10 +268,6 @@ class Response:
                     model=self.model,
                     request_id=self.request_id,
                 )
-        else:
-            if watchdog is not None:
-                watchdog.waiting_since = None
-            return data
         # Raised outside the except block so the aiohttp exception is not even kept as
         # __context__: its repr carries the request headers.
         raise error
@@ -489,8 +535,8 @@ class Transport:
             proxy_headers=proxy_headers,
         )
         try:
-            if scoped:
-                with anyio.fail_after(first_byte):
+            if scoped and first_byte is not None:
+                async with _time_limit(first_byte):
                     raw = await request
             else:
                 raw = await request
