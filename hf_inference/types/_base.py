@@ -32,8 +32,12 @@ def _plain(value: Any) -> Any:
     return value
 
 
-class BaseStruct(msgspec.Struct, frozen=True, kw_only=True):
+class BaseStruct(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     """Immutable typed record decoded from a response; unknown wire fields are ignored."""
+
+    # gc=False: decoded answers cannot hold a reference cycle (JSON has none and the fields
+    # are frozen), so the collector need not track them. A streamed token then costs one
+    # untracked allocation, and a long stream triggers no young-generation collections.
 
     # Dict-like access below would otherwise make Python fall back to the legacy
     # ``__getitem__(0), __getitem__(1), ...`` iteration protocol, which fails with a KeyError.
