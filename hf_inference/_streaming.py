@@ -8,7 +8,7 @@ closes the socket at once), errors, cancellation and ``aclose()`` from any task.
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Iterator
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Generic, NoReturn, TypeVar
 
@@ -33,10 +33,11 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 
-_EMPTY: list[ServerSentEvent | bytes] = []
 _SKIP = object()
 _END = object()
 _any_decoder = msgspec.json.Decoder()
+# What decode raises for an event that is not a plain JSON payload of the stream's type.
+_NOT_PLAIN = (TypeError, msgspec.DecodeError, UnicodeDecodeError)
 
 
 def _json_or_none(data: str | bytes) -> Any:
@@ -68,7 +69,7 @@ class AsyncStream(Generic[T]):
         "_last",
         "_model",
         "_opener",
-        "_pos",
+        "_pending",
         "_response",
         "_sse",
         "_stepper",
@@ -89,8 +90,9 @@ class AsyncStream(Generic[T]):
         self._model = model
         self._response: Response | None = None
         self._sse = SSEDecoder(max_event_size)
-        self._events: Sequence[ServerSentEvent | bytes] = _EMPTY
-        self._pos = 0
+        # Payload bytes of plain events, ServerSentEvent for the rest (SSEDecoder.feed_payloads).
+        self._events: list[Any] = []
+        self._pending: Iterator[Any] = iter(self._events)
         self._index = 0
         self._last: T | None = None
         self._closed = False
@@ -171,7 +173,9 @@ class AsyncStream(Generic[T]):
         self._closed = True
         self._opener = None
         self._stepper = None  # a hand-stepped generator refers back to us: break the cycle
-        self._events = _EMPTY
+        # Emptying the list ends a loop that is iterating it (see _iterate).
+        self._events.clear()
+        self._events = []
         response = self._response
         if response is not None:
             if discard or not response.at_eof:
@@ -224,37 +228,30 @@ class AsyncStream(Generic[T]):
         last = self._last
         try:
             while not self._closed:
-                events = self._events
-                pos = self._pos
-                count = len(events)
-                while pos < count:
-                    event = events[pos]
-                    pos += 1
-                    self._pos = pos
-                    # The per-token path: the raw bytes of a plain one-line event holding a
-                    # JSON object. [DONE], named events and anything else go to _special.
-                    if type(event) is bytes and event and event[0] == 0x7B:  # "{"
-                        try:
-                            item = decode(event)
-                        except (msgspec.DecodeError, UnicodeDecodeError) as exc:
-                            self._index = index
-                            self._reject(event, exc)
+                # The per-token path. The position lives in the shared list iterator, so a
+                # later ``async for`` over this stream resumes where the last one stopped, and
+                # closing the stream empties the list, which ends this loop: no per-token
+                # bookkeeping. A payload that is not plain JSON (``[DONE]``, an error, a named
+                # event, which comes as a ServerSentEvent and makes decode raise TypeError)
+                # fails to decode and takes the slow path.
+                for event in self._pending:
+                    try:
+                        item = decode(event)
+                    except _NOT_PLAIN:
+                        self._index = index
+                        outcome = self._special(event)
+                        if outcome is _END:
+                            return
+                        if outcome is _SKIP:
+                            continue
+                        item = outcome
+                    else:
                         if check_errors and _is_error_payload(item):
+                            self._index = index
                             self._reject(event, None)
-                        index += 1
-                        last = item
-                        yield item
-                        if self._closed:  # aclose() while the consumer held this item
-                            return  # type: ignore[unreachable]
-                        continue
-                    self._index = index
-                    outcome = self._special(event)
-                    if outcome is _END:
-                        return
-                    if outcome is not _SKIP:
-                        index += 1
-                        last = outcome
-                        yield outcome
+                    index += 1
+                    last = item
+                    yield item
                 self._index = index
                 self._last = last
                 if not await self._fill():
@@ -271,13 +268,13 @@ class AsyncStream(Generic[T]):
         assert response is not None
         try:
             chunk = await response.read_chunk()
-            self._pos = 0
+            events: list[Any] = self._sse.feed_payloads(chunk) if chunk else self._sse.flush()
+            if events:
+                self._events = events
+                self._pending = iter(events)
+                return True
             if chunk:
-                self._events = self._sse.feed_payloads(chunk)
-                return True
-            self._events = self._sse.flush()
-            if self._events:
-                return True
+                return True  # only part of an event: read on
             self._end_of_body()
             return False
         except HfInferenceError as exc:
