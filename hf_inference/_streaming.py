@@ -224,41 +224,31 @@ class AsyncStream(Generic[T]):
             await self.start()
         decode = self._decoder.decode
         check_errors = self._check_errors
-        index = self._index
-        last = self._last
-        try:
-            while not self._closed:
-                # The per-token path. The position lives in the shared list iterator, so a
-                # later ``async for`` over this stream resumes where the last one stopped, and
-                # closing the stream empties the list, which ends this loop: no per-token
-                # bookkeeping. A payload that is not plain JSON (``[DONE]``, an error, a named
-                # event, which comes as a ServerSentEvent and makes decode raise TypeError)
-                # fails to decode and takes the slow path.
-                for event in self._pending:
-                    try:
-                        item = decode(event)
-                    except _NOT_PLAIN:
-                        self._index = index
-                        outcome = self._special(event)
-                        if outcome is _END:
-                            return
-                        if outcome is _SKIP:
-                            continue
-                        item = outcome
-                    else:
-                        if check_errors and _is_error_payload(item):
-                            self._index = index
-                            self._reject(event, None)
-                    index += 1
-                    last = item
-                    yield item
-                self._index = index
-                self._last = last
-                if not await self._fill():
-                    return
-        finally:
-            self._index = index
-            self._last = last
+        while not self._closed:
+            # The per-token path. The position lives in the shared list iterator and the
+            # counters on the stream, so a later ``async for`` resumes exactly where a
+            # ``break`` left off; closing the stream empties the list, which ends this loop.
+            # A payload that is not plain JSON (``[DONE]``, an error, a named event, which
+            # comes as a ServerSentEvent and makes decode raise TypeError) fails to decode
+            # and takes the slow path.
+            for event in self._pending:
+                try:
+                    item = decode(event)
+                except _NOT_PLAIN:
+                    outcome = self._special(event)
+                    if outcome is _END:
+                        return
+                    if outcome is _SKIP:
+                        continue
+                    item = outcome
+                else:
+                    if check_errors and _is_error_payload(item):
+                        self._reject(event, None)
+                self._index += 1
+                self._last = item
+                yield item
+            if not await self._fill():
+                return
 
     async def _fill(self) -> bool:
         """Read the next chunk into ``_events``; False once the stream is over."""

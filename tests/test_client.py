@@ -151,6 +151,44 @@ async def test_aclose_from_another_task_is_idempotent(client, server):
     assert server.open_connections <= 1
 
 
+async def test_a_second_loop_resumes_where_a_break_left_off(client, server):
+    params = {"max_new_tokens": 40}
+    expected = [
+        e.token.id async for e in client.text_generation_stream("hi", model=GPT2, parameters=params)
+    ]
+    stream = client.text_generation_stream("hi", model=GPT2, parameters=params)
+    async with stream:
+        first = []
+        async for event in stream:
+            first.append(event.token.id)
+            if len(first) == 3:
+                break
+        rest = [event.token.id async for event in stream]
+        # The abandoned loop is finalised by the event loop a few turns later: its counters
+        # must not overwrite the newer loop's.
+        for _ in range(5):
+            await anyio.lowlevel.checkpoint()
+        assert f"events={len(expected)}" in repr(stream)
+    assert first + rest == expected
+    assert len(expected) == 40
+    assert stream.closed
+
+
+async def test_aclose_while_holding_an_item_ends_the_loop_at_once(client, server):
+    # All 30 events arrive in one chunk: the loop must not go on yielding what is buffered.
+    body = b"".join(_token_event(i) for i in range(30))
+    server.script(GPT2, Stall(after_chunks=[body]))
+    stream = client.text_generation_stream("hi", model=GPT2)
+    seen = []
+    async for event in stream:
+        seen.append(event.index)
+        if len(seen) == 2:
+            await stream.aclose()
+    assert seen == [0, 1]
+    assert stream.closed
+    await server.wait_connections(0)
+
+
 async def test_error_event_mid_stream_raises_typed_error(client, server):
     server.script(
         GPT2, ErrorEvent(after_tokens=2, message="CUDA out of memory", error_type="generation")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import copy
+import gc
 import hashlib
 import json
 import pickle
@@ -184,6 +185,24 @@ def test_recorded_response_decodes_without_loss(path: Path) -> None:
 
 
 # --- text generation -------------------------------------------------------------------------
+
+
+def test_every_output_struct_is_left_alone_by_the_garbage_collector() -> None:
+    structs = [
+        obj
+        for obj in vars(t).values()
+        if isinstance(obj, type) and issubclass(obj, msgspec.Struct) and obj is not t.BaseStruct
+    ]
+    assert len(structs) > 40
+    for cls in structs:
+        assert cls.__struct_config__.gc is False, cls.__name__
+    event = msgspec.json.decode(
+        b'{"index":1,"token":{"id":5,"text":"a","logprob":-0.5,"special":false},'
+        b'"top_tokens":[{"id":5,"text":"a"}]}',
+        type=t.TextGenerationStreamOutput,
+    )
+    assert not gc.is_tracked(event)
+    assert not gc.is_tracked(event.token)
 
 
 def test_seed_above_int64_decodes_exactly() -> None:
