@@ -115,12 +115,17 @@ _MODEL_ID = re.compile(
 )
 
 
+_VALID_MODEL_IDS: set[str] = set()
+
+
 def validate_model_id(model: str) -> str:
     """Check a Hub model id before it becomes part of a URL path.
 
     yarl normalises ``..`` and ``%2e%2e`` in paths, so a crafted id could reach another route
     of the same host; anything but a plain repo id is refused here.
     """
+    if type(model) is str and model in _VALID_MODEL_IDS:
+        return model  # every call asks it of its model: remember the ids already checked
     if not isinstance(model, str) or not model:
         raise InvalidInputError("model must be a non-empty string (a Hub model id or a URL)")
     if not model.isascii():
@@ -132,6 +137,10 @@ def validate_model_id(model: str) -> str:
             f"model id {model!r} is not a valid Hub id "
             "(letters, digits, '-', '_', '.', one '/', no spaces, '?', '#', CR, LF or NUL)"
         )
+    if type(model) is str:  # not a str subclass, whose __eq__/__hash__ could lie
+        if len(_VALID_MODEL_IDS) >= 1024:
+            _VALID_MODEL_IDS.clear()
+        _VALID_MODEL_IDS.add(model)
     return model
 
 

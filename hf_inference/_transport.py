@@ -24,7 +24,7 @@ import anyio
 from multidict import CIMultiDictProxy
 from yarl import URL
 
-from ._config import DEFAULT_MAX_RESPONSE_SIZE, DEFAULT_TIMEOUT, Timeout
+from ._config import DEFAULT_MAX_RESPONSE_SIZE, DEFAULT_TIMEOUT, Timeout, origin_of
 from ._exceptions import (
     APIConnectionError,
     DecodeError,
@@ -459,8 +459,8 @@ class Transport:
         """The environment's proxy for ``url`` (and its credentials), cached per host."""
         if not (self._trust_env and self._owns_session):
             return _NO_PROXY
-        parts = urlsplit(url)
-        key = (parts.scheme, parts.hostname or "")
+        scheme, host, _ = origin_of(url)
+        key = (scheme, host)
         found = self._proxy_for.get(key)
         if found is None:
             if self._proxies is None:
