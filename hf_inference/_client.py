@@ -292,7 +292,8 @@ class AsyncInferenceClient:
         max_retries = options.get("max_retries", policy.max_retries)
         wait_for_model = options.get("wait_for_model", policy.wait_for_model)
         on_loading = options.get("on_loading", self._on_loading)
-        replayable = not isinstance(body, AsyncIterable)
+        # (bytes first: an ABC isinstance check is the dear one)
+        replayable = isinstance(body, bytes) or not isinstance(body, AsyncIterable)
         deadline = anyio.current_time() + timeout.total if timeout.total is not None else None
         retries = 0
         loading_waited = 0.0
@@ -565,7 +566,11 @@ class AsyncInferenceClient:
         options: CallOptions,
     ) -> Out:
         url, model_id = self._target(spec, model)
-        body, content_type = await self._body(spec, inputs, parameters, options, model_id)
+        if spec.input_kind is tasks.InputKind.JSON and "extra_body" not in options:
+            body: Body = json_body(inputs_payload(inputs, parameters))  # no await needed
+            content_type: str | None = "application/json"
+        else:
+            body, content_type = await self._body(spec, inputs, parameters, options, model_id)
         headers = self._headers(url, options, content_type, spec.accept)
         response = await self._send(url, headers, body, options, model_id)
         return await self._decode(spec, response, inputs, model_id)

@@ -137,8 +137,10 @@ def inputs_payload(
 ) -> dict[str, Any]:
     """``{"inputs": ..., "parameters": {...}, **extra}`` without None values."""
     payload: dict[str, Any] = {"inputs": inputs}
-    params = drop_none(parameters)
-    if params:
-        payload["parameters"] = params
-    payload.update(drop_none(extra))
+    if parameters:
+        params = drop_none(parameters)
+        if params:
+            payload["parameters"] = params
+    if extra:
+        payload.update(drop_none(extra))
     return payload

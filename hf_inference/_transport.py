@@ -289,6 +289,9 @@ class Response:
                 return first
             if len(first) > max_size:
                 raise self._too_large(max_size)
+            if self._raw.content.at_eof():
+                self.release()  # the common short answer: it all came in one piece
+                return first
             second = await self.read_chunk()
             if not second:
                 self.release()
