@@ -534,3 +534,48 @@ def test_any_prefix_yields_a_prefix_of_the_events(
     prefix = raw[: int(cut * len(raw))]
     events, _ = decode(split_at(prefix, {int(s * len(prefix)) for s in splits}))
     assert events == expected_events(blocks)[: len(events)]
+
+
+def decode_payloads(chunks: Iterable[bytes]) -> list[ServerSentEvent | bytes]:
+    decoder = SSEDecoder()
+    items: list[ServerSentEvent | bytes] = []
+    for chunk in chunks:
+        items += decoder.feed_payloads(chunk)
+    items += decoder.flush()
+    return items
+
+
+@settings(max_examples=300, deadline=None)
+@given(stream=_stream, cuts=st.lists(st.floats(0, 1), max_size=12))
+def test_payload_fast_path_yields_what_the_full_decoder_yields(
+    stream: tuple[list[Block], list[str], bool], cuts: list[float]
+) -> None:
+    """feed_payloads hands over the data bytes of plain events, and full events for the rest."""
+    blocks, endings, bom = stream
+    raw = encode(blocks, endings, bom)
+    chunks = split_at(raw, {int(c * len(raw)) for c in cuts})
+    full, _ = decode(chunks)
+    fast = decode_payloads(chunks)
+    assert len(fast) == len(full)
+    for item, event in zip(fast, full, strict=True):
+        if isinstance(item, bytes):
+            # Only a plain message event may travel as bare bytes: its data is all there is.
+            assert event.event == "message"
+            assert event.retry is None
+            assert item.decode() == event.data
+        else:
+            assert item == event
+
+
+def test_payload_fast_path_takes_plain_one_line_events_only() -> None:
+    raw = (
+        b'data: {"a":1}\n\ndata:{"b":2}\n\n'
+        b'event: ping\ndata: {}\n\ndata: 1\ndata: 2\n\nid: 3\ndata: {"c":3}\n\n'
+    )
+    whole = decode_payloads([raw])
+    assert [item for item in whole if isinstance(item, bytes)] == [b'{"a":1}', b'{"b":2}']
+    assert len(whole) == 5
+    # An event completed by a later chunk comes whole, as a ServerSentEvent: same data.
+    pieces = decode_payloads(bytewise(raw))
+    assert [e.data for e in pieces if isinstance(e, ServerSentEvent)][:2] == ['{"a":1}', '{"b":2}']
+    assert len(pieces) == 5
