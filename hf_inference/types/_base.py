@@ -38,6 +38,8 @@ class BaseStruct(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     # gc=False: decoded answers cannot hold a reference cycle (JSON has none and the fields
     # are frozen), so the collector need not track them. A streamed token then costs one
     # untracked allocation, and a long stream triggers no young-generation collections.
+    # (Only a list or dict field into which code puts the struct itself would make a cycle,
+    # and that cycle would never be collected.)
 
     # Dict-like access below would otherwise make Python fall back to the legacy
     # ``__getitem__(0), __getitem__(1), ...`` iteration protocol, which fails with a KeyError.
