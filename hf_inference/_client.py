@@ -566,11 +566,7 @@ class AsyncInferenceClient:
         options: CallOptions,
     ) -> Out:
         url, model_id = self._target(spec, model)
-        if spec.input_kind is tasks.InputKind.JSON and "extra_body" not in options:
-            body: Body = json_body(inputs_payload(inputs, parameters))  # no await needed
-            content_type: str | None = "application/json"
-        else:
-            body, content_type = await self._body(spec, inputs, parameters, options, model_id)
+        body, content_type = await self._body(spec, inputs, parameters, options, model_id)
         headers = self._headers(url, options, content_type, spec.accept)
         response = await self._send(url, headers, body, options, model_id)
         return await self._decode(spec, response, inputs, model_id)
