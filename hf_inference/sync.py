@@ -20,12 +20,14 @@ leaving a ``with`` block, or Ctrl-C.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import functools
+import inspect
 import threading
 import weakref
 from collections.abc import Awaitable, Callable
-from concurrent.futures import Future
+from concurrent.futures import Future, InvalidStateError
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Concatenate, Generic, ParamSpec, TypeVar, overload
 
@@ -78,33 +80,31 @@ class _LoopThread:
     def in_loop_thread(self) -> bool:
         return threading.current_thread() is self.thread
 
-    def _submit(self, func: Callable[[], Any]) -> Future[Any]:
-        if self.stopped:
-            raise RuntimeError("the InferenceClient is closed")
-        return self.portal.start_task_soon(func)
-
     def call(self, func: Callable[[], Awaitable[R]]) -> R:
         """Await ``func()`` on the loop and return its result.
 
-        If the caller is interrupted while waiting (Ctrl-C), the call is cancelled on the loop,
-        so its connection is released before KeyboardInterrupt propagates.
+        If the caller is interrupted (Ctrl-C), the call is cancelled on the loop, which
+        releases its connection.
         """
-        result: R = self._wait(self._submit(func))
+        result: R = self._run(func)
         return result
 
     def call_sync(self, func: Callable[[], R]) -> R:
         """Run ``func()`` on the loop thread (awaiting what it returns, if awaitable)."""
-        result: R = self._wait(self._submit(func))
+        result: R = self._run(func)
         return result
 
-    @staticmethod
-    def _wait(future: Future[Any]) -> Any:
+    def _run(self, func: Callable[[], Any]) -> Any:
+        if self.stopped:
+            raise RuntimeError("the InferenceClient is closed")
+        # The caller's future exists before anything is scheduled, so an interrupt landing
+        # anywhere from here on (even while the call is being handed to the loop) cancels it.
+        outcome: Future[Any] = Future()
         try:
-            return future.result()
+            self.portal.start_task_soon(_run_into, func, outcome)
+            return outcome.result()
         except BaseException:
-            # Interrupted while waiting: anyio turns cancelling the future into cancelling
-            # the task on the loop, whose `finally` blocks release the connection.
-            future.cancel()
+            outcome.cancel()
             raise
 
     def call_soon(self, func: Callable[[], Awaitable[Any]]) -> None:
@@ -124,6 +124,34 @@ class _LoopThread:
             self.portal.call(self.portal.stop, True)
         self.stopped = True
         self.thread.join()
+
+
+async def _run_into(func: Callable[[], Any], outcome: Future[Any]) -> None:
+    """Run ``func()`` on the loop into ``outcome``; cancelling ``outcome`` cancels the call."""
+    if outcome.cancelled():
+        return
+    loop = asyncio.get_running_loop()
+    with anyio.CancelScope() as scope:
+
+        def relay(done: Future[Any]) -> None:
+            if done.cancelled():
+                loop.call_soon_threadsafe(scope.cancel)
+
+        outcome.add_done_callback(relay)
+        try:
+            result = func()
+            if inspect.isawaitable(result):
+                result = await result
+        except Exception as exc:
+            with contextlib.suppress(InvalidStateError):  # the caller gave up meanwhile
+                outcome.set_exception(exc)
+        except BaseException as exc:
+            with contextlib.suppress(InvalidStateError):
+                outcome.set_exception(exc)
+            raise
+        else:
+            with contextlib.suppress(InvalidStateError):
+                outcome.set_result(result)
 
 
 async def _next_event(stream: AsyncStream[T]) -> tuple[bool, T | None]:
