@@ -62,6 +62,17 @@ def client_label(client_id: str) -> str:
     return f"{label} (uvloop)" if loop else label
 
 
+def reap(process: subprocess.Popen[str], grace: float) -> None:
+    """Wait ``grace`` seconds for a child told to exit, then kill it; close its stdout."""
+    try:
+        process.wait(grace)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+    if process.stdout is not None:
+        process.stdout.close()
+
+
 class LoadServer:
     """``python -m benchmarks.load_server`` in a child process; exits when we close its stdin."""
 
@@ -84,13 +95,7 @@ class LoadServer:
     def close(self) -> None:
         if self.process.stdin is not None:
             self.process.stdin.close()
-        try:
-            self.process.wait(10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-        if self.process.stdout is not None:
-            self.process.stdout.close()
+        reap(self.process, 10)
 
     def __enter__(self) -> LoadServer:
         return self
@@ -152,13 +157,7 @@ class WorkerProcess:
                 self.process.stdin.close()
             except BrokenPipeError:
                 pass
-        try:
-            self.process.wait(30)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-        if self.process.stdout is not None:
-            self.process.stdout.close()
+        reap(self.process, 30)
         self._stderr.close()
 
 

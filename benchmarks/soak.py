@@ -42,6 +42,8 @@ import anyio
 
 from hf_inference import AsyncInferenceClient, __version__
 
+from .harness import reap
+
 MODEL = "openai-community/gpt2"
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -100,13 +102,7 @@ class Server:
 
     def close(self) -> None:
         self.process.terminate()
-        try:
-            self.process.wait(10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-        if self.process.stdout is not None:
-            self.process.stdout.close()
+        reap(self.process, 10)
 
 
 @dataclass
