@@ -12,7 +12,8 @@ Run it against the bundled local API server (no token, no network)::
 WebSocket ``/ws/generate``: send ``{"prompt": "...", "max_new_tokens": 20}``, receive
 ``{"type": "token", "text": ...}`` frames, then ``{"type": "done", ...}``.
 
-Without ``HF_INFERENCE_BASE_URL`` it talks to the real Inference API (set ``HF_TOKEN``).
+Without ``HF_INFERENCE_BASE_URL`` (or ``HF_INFERENCE_ROUTER_URL``), read by the client as
+everywhere in hf_inference, it talks to the real Inference API (set ``HF_TOKEN``).
 ``HF_INFERENCE_MODEL`` and ``HF_INFERENCE_CHAT_MODEL`` choose the models.
 """
 
@@ -39,8 +40,11 @@ Client = Annotated[AsyncInferenceClient, Depends(get_client)]
 def create_app(
     base_url: str | None = None, model: str | None = None, chat_model: str | None = None
 ) -> FastAPI:
-    """The app; arguments default to the ``HF_INFERENCE_*`` environment variables."""
-    base_url = base_url or os.environ.get("HF_INFERENCE_BASE_URL") or None
+    """The app; arguments default to the ``HF_INFERENCE_*`` environment variables.
+
+    ``base_url=None`` lets the client read ``HF_INFERENCE_BASE_URL``/``HF_INFERENCE_ROUTER_URL``
+    itself, as every hf_inference client does.
+    """
     model = model or os.environ.get("HF_INFERENCE_MODEL", "gpt2")
     chat_model = chat_model or os.environ.get(
         "HF_INFERENCE_CHAT_MODEL", "meta-llama/Llama-3.1-8B-Instruct"

@@ -21,18 +21,17 @@ import msgspec
 from . import _tasks as tasks
 from . import types as t
 from ._config import (
-    DEFAULT_BASE_URL,
     DEFAULT_MAX_EVENT_SIZE,
     DEFAULT_MAX_RESPONSE_SIZE,
     DEFAULT_TIMEOUT,
     HUGGING_FACE_HOSTS,
-    ROUTER_URL,
     Timeout,
     check_header_name,
     check_header_value,
     is_url,
     origin_of,
     resolve_token,
+    resolve_urls,
     validate_model_id,
     validate_url,
 )
@@ -49,6 +48,7 @@ from ._exceptions import (
 from ._params import CALL_OPTION_NAMES, CallOptions, ChatCompletionParameters
 from ._payloads import (
     b64,
+    check_parameters,
     inputs_payload,
     is_binary_input,
     json_body,
@@ -78,7 +78,10 @@ class AsyncInferenceClient:
 
     ``token``: a token string; ``None`` looks up ``HF_TOKEN`` then the token file; ``False``
     stays anonymous. ``model``: the default model id or endpoint URL. ``base_url``: where
-    serverless calls go (default ``https://router.huggingface.co/hf-inference``).
+    serverless calls go: the argument, else ``$HF_INFERENCE_BASE_URL``, else
+    ``https://router.huggingface.co/hf-inference``. Routed chat goes to
+    ``$HF_INFERENCE_ROUTER_URL``, else the router that goes with the base URL. The token is
+    sent to these hosts (you chose them), to Hugging Face's and to endpoints you configure.
     """
 
     def __init__(
@@ -115,8 +118,7 @@ class AsyncInferenceClient:
         elif model is not None:
             validate_url(model)
         self.model = model
-        self.base_url = validate_url(base_url) if base_url else DEFAULT_BASE_URL
-        self.router_url = self._router_for(self.base_url)
+        self.base_url, self.router_url = resolve_urls(base_url)
         self.provider = provider
         self.timeout = Timeout.of(timeout)
         self.retry = RetryPolicy(
@@ -151,13 +153,6 @@ class AsyncInferenceClient:
             trusted.add(origin_of(model))
         self._trusted_origins = frozenset(trusted)
 
-    @staticmethod
-    def _router_for(base_url: str) -> str:
-        suffix = "/hf-inference"
-        if base_url == DEFAULT_BASE_URL:
-            return ROUTER_URL
-        return base_url[: -len(suffix)] if base_url.endswith(suffix) else base_url
-
     def __repr__(self) -> str:
         target = self._endpoint or self.base_url
         auth = "token=***" if self._token else "anonymous"
@@ -182,6 +177,10 @@ class AsyncInferenceClient:
         """Close the session this client created (a session passed in is left open)."""
         if self._owns_transport:
             await self._transport.aclose()
+
+    async def close(self) -> None:
+        """Same as :meth:`aclose` (the name huggingface_hub's async client uses)."""
+        await self.aclose()
 
     async def __aenter__(self) -> Self:
         return self
@@ -478,12 +477,14 @@ class AsyncInferenceClient:
         extra = dict(options.get("extra_body") or {})
         kind = spec.input_kind
         if kind is tasks.InputKind.BINARY and is_binary_input(inputs):
-            if not parameters and not extra:
-                data = await read_binary(inputs, self._download, allow_stream=True)
+            if not check_parameters(parameters) and not extra:
+                data = await read_binary(
+                    inputs, self._download, allow_stream=True, media=spec.media
+                )
                 if isinstance(data, AsyncIterable):
                     return data, "application/octet-stream"
                 return data, sniff_content_type(data)
-            data = await read_binary(inputs, self._download)
+            data = await read_binary(inputs, self._download, media=spec.media)
             assert not isinstance(data, AsyncIterable)
             inputs = b64(data)
         elif kind is tasks.InputKind.BINARY_IN_DICT and isinstance(inputs, Mapping):
@@ -723,6 +724,7 @@ class AsyncInferenceClient:
         url, model_id = self._target(spec, model)
         if isinstance(payload, Mapping) and ("inputs" in payload or is_chat):
             body = dict(payload)
+            parameters = check_parameters(parameters)
             if parameters:
                 body["parameters"] = {**body.get("parameters", {}), **parameters}
             if stream:
@@ -871,6 +873,7 @@ class AsyncInferenceClient:
 
         messages = conversation_messages(inputs)
         params: dict[str, Any] = dict(options)
+        parameters = check_parameters(parameters)
         if parameters and "max_length" in parameters:
             params["max_tokens"] = parameters["max_length"]
         send, _ = self._chat(tasks.CONVERSATIONAL, messages, model, params)
@@ -1041,7 +1044,12 @@ class AsyncInferenceClient:
         parameters: Mapping[str, Any] | None = None,
         **options: Unpack[CallOptions],
     ) -> list[Any]:
-        """Embeddings as nested float lists (see ``hf_inference.as_array`` for NumPy)."""
+        """Embeddings as nested float lists: one vector, or one per token, per the model.
+
+        For NumPy (what huggingface_hub returns), ``hf_inference.as_array(result)`` gives a
+        ``numpy.ndarray`` (float32 by default); NumPy is optional:
+        ``pip install 'hf-inference[numpy]'``.
+        """
         return await self._run(tasks.FEATURE_EXTRACTION, inputs, model, parameters, options)
 
     async def visual_question_answering(

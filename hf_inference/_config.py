@@ -18,6 +18,10 @@ from ._exceptions import InvalidInputError
 
 DEFAULT_BASE_URL: Final = "https://router.huggingface.co/hf-inference"
 ROUTER_URL: Final = "https://router.huggingface.co"
+#: The serverless API is the router's hf-inference route: each URL derives from the other.
+_HF_INFERENCE_ROUTE: Final = "/hf-inference"
+BASE_URL_ENV: Final = "HF_INFERENCE_BASE_URL"
+ROUTER_URL_ENV: Final = "HF_INFERENCE_ROUTER_URL"
 #: Hosts that receive the token without the user naming them.
 HUGGING_FACE_HOSTS: Final = frozenset({"router.huggingface.co", "huggingface.co"})
 
@@ -84,6 +88,57 @@ def resolve_token(token: str | bool | None) -> str | None:
     return check_header_value("token", text) if text else None
 
 
+def _env_url(name: str) -> str | None:
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return None
+    try:
+        return validate_url(value)
+    except InvalidInputError as exc:
+        raise InvalidInputError(f"${name}: {exc.message}") from None
+
+
+def router_for(base_url: str) -> str:
+    """The router that goes with a serverless base URL (its root when it ends in /hf-inference)."""
+    if base_url == DEFAULT_BASE_URL:
+        return ROUTER_URL
+    return base_url.removesuffix(_HF_INFERENCE_ROUTE) or base_url
+
+
+def env_base_url() -> str:
+    """The serverless base URL: ``$HF_INFERENCE_BASE_URL``, else derived from
+    ``$HF_INFERENCE_ROUTER_URL`` (its ``/hf-inference`` route), else the default."""
+    base = _env_url(BASE_URL_ENV)
+    if base is not None:
+        return base
+    router = _env_url(ROUTER_URL_ENV)
+    return router + _HF_INFERENCE_ROUTE if router is not None else DEFAULT_BASE_URL
+
+
+def env_router_url() -> str:
+    """The router URL: ``$HF_INFERENCE_ROUTER_URL``, else derived from
+    ``$HF_INFERENCE_BASE_URL`` (as :func:`router_for` does), else the default."""
+    router = _env_url(ROUTER_URL_ENV)
+    if router is not None:
+        return router
+    base = _env_url(BASE_URL_ENV)
+    return router_for(base) if base is not None else ROUTER_URL
+
+
+def resolve_urls(base_url: str | None) -> tuple[str, str]:
+    """(base URL, router URL) of a new client: argument > environment > default.
+
+    A ``base_url`` argument wins over ``$HF_INFERENCE_BASE_URL``; the router is
+    ``$HF_INFERENCE_ROUTER_URL`` when set (the user named it), else the one that goes with the
+    base URL. Read when a client is built, so a variable set after import counts.
+    """
+    if not base_url:
+        return env_base_url(), env_router_url()
+    base = validate_url(base_url)
+    router = _env_url(ROUTER_URL_ENV)
+    return base, router if router is not None else router_for(base)
+
+
 _FORBIDDEN_HEADER_CHARS = re.compile(r"[\r\n\x00]")
 
 
@@ -132,6 +187,9 @@ def validate_model_id(model: str) -> str:
         raise InvalidInputError(f"model id {model!r} must be ASCII")
     if ".." in model or "%" in model:
         raise InvalidInputError(f"model id {model!r} must not contain '..' or '%'")
+    host_hint = _host_hint(model)
+    if host_hint is not None:
+        raise InvalidInputError(host_hint)
     if _MODEL_ID.fullmatch(model) is None:
         raise InvalidInputError(
             f"model id {model!r} is not a valid Hub id "
@@ -142,6 +200,38 @@ def validate_model_id(model: str) -> str:
             _VALID_MODEL_IDS.clear()
         _VALID_MODEL_IDS.add(model)
     return model
+
+
+# What starts a model id that is really a server: a port (``localhost:8080``, ``:provider``
+# suffixes are never all digits), an IPv4 address, localhost, or a dotted host name before the
+# first '/' (Hub namespaces have no dots: ``xyz.endpoints.huggingface.cloud/gpt2``).
+_HOST_PORT = re.compile(r"[^/]*:\d+(?:/.*)?")
+_IPV4 = re.compile(r"\d{1,3}(?:\.\d{1,3}){3}")
+_DOTTED_HOST = re.compile(r"[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
+_HUB_HOSTS = frozenset({"huggingface.co", "hf.co", "www.huggingface.co"})
+
+
+def _host_hint(model: str) -> str | None:
+    """The error for a model id that names a host, or None for a plausible Hub id."""
+    head, slash, rest = model.partition("/")
+    host = head.rsplit(":", 1)[0] if _HOST_PORT.fullmatch(model) else head
+    looks_like_host = (
+        _HOST_PORT.fullmatch(model) is not None
+        or host.lower() == "localhost"
+        or _IPV4.fullmatch(host) is not None
+        or (slash and _DOTTED_HOST.fullmatch(host) is not None)
+    )
+    if not looks_like_host:
+        return None
+    if host.lower() in _HUB_HOSTS and rest:
+        return (
+            f"model {model!r} starts with the Hub's host name: "
+            f"pass the repo id alone, model={rest!r}"
+        )
+    return (
+        f"model {model!r} looks like a server address, not a Hub model id (org/name): "
+        f"to call a server, pass its URL, model='http://{model}' or model='https://{model}'"
+    )
 
 
 def is_url(model: str) -> bool:

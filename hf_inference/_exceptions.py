@@ -25,6 +25,8 @@
     ├── InferenceTimeoutError (also TimeoutError)   connect, pool, read, first byte, deadline
     │   └── ModelLoadingTimeout                     the model did not load within the budget
     ├── APIConnectionError                          DNS, refused, reset, TLS
+    ├── ClientClosedError (also RuntimeError)       a call on a closed client
+    ├── EventLoopError (also RuntimeError)          a client used where its loop cannot serve it
     └── DecodeError                                 body or event does not match the output type
         ├── SSEDecodeError                          invalid UTF-8 in an event stream
         └── SSEEventTooLargeError                   one event over max_event_size
@@ -45,7 +47,9 @@ __all__ = [
     "APIConnectionError",
     "AuthenticationError",
     "BadRequestError",
+    "ClientClosedError",
     "DecodeError",
+    "EventLoopError",
     "GenerationError",
     "GoneError",
     "HTTPStatusError",
@@ -141,6 +145,19 @@ def _rebuild(
 
 class InvalidInputError(HfInferenceError, ValueError):
     """An argument was rejected before any socket was opened."""
+
+
+class ClientClosedError(HfInferenceError, RuntimeError):
+    """A call on a client that was closed (``aclose()``/``close()`` or the end of its block)."""
+
+
+class EventLoopError(HfInferenceError, RuntimeError):
+    """A client used from an event loop that cannot serve the call.
+
+    The blocking client called while the calling thread's event loop is running (it would
+    stall that loop, and deadlock if the server answering lives on it), or an async client whose
+    connections belong to another event loop that is still running.
+    """
 
 
 class HTTPStatusError(HfInferenceError):

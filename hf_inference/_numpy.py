@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
 
 
-def as_array(embeddings: Any, dtype: str = "float32") -> Any:
+def as_array(embeddings: Sequence[Any], dtype: npt.DTypeLike = "float32") -> np.ndarray[Any, Any]:
     """Nested float lists -> ``numpy.ndarray`` (ragged batches give an object array of rows).
 
+    ``as_array(await client.feature_extraction("Hello"))`` gives an array of shape
+    ``(dim,)`` or ``(tokens, dim)`` (per the model); a batch of n texts adds a first axis of n.
     Raises ``ImportError`` with an install hint when NumPy is missing.
     """
     try:

@@ -62,11 +62,34 @@ def _is_pil_image(value: Any) -> bool:
     return module.startswith("PIL.") and hasattr(value, "save")
 
 
+# Modes PNG stores as they are; colour modes it cannot (CMYK, YCbCr, LAB, HSV...) are
+# converted to RGB(A), which loses nothing the model would see.
+_PNG_MODES = frozenset({"1", "L", "LA", "I;16", "I;16B", "P", "RGB", "RGBA"})
+# Modes whose values have no fixed range: a silent conversion could make them all black.
+_AMBIGUOUS_MODES = frozenset({"F", "I", "I;16L", "I;16N", "I;32", "I;32B", "I;32L"})
+
+
 def _pil_to_png(image: Any) -> bytes:
     import io
 
+    mode = getattr(image, "mode", "")
+    if mode in _AMBIGUOUS_MODES:
+        raise InvalidInputError(
+            f"a PIL image in mode {mode!r} (numbers of no fixed range) cannot be sent as an "
+            "image: scale it to 0-255 and convert it first, e.g. image.convert('L') or "
+            "image.convert('RGB')"
+        )
     buffer = io.BytesIO()
-    image.save(buffer, format="PNG")
+    try:
+        if mode and mode not in _PNG_MODES:
+            alpha = "LA" if mode == "La" else "RGBA"
+            image = image.convert(alpha if mode.endswith(("A", "a")) else "RGB")
+        image.save(buffer, format="PNG")
+    except (OSError, ValueError, KeyError) as exc:
+        raise InvalidInputError(
+            f"this PIL image (mode {mode!r}) cannot be encoded as PNG ({type(exc).__name__}): "
+            "convert it first, e.g. image.convert('RGB')"
+        ) from None
     return buffer.getvalue()
 
 
@@ -84,9 +107,17 @@ def _looks_like_path(value: str) -> bool:
 
 
 async def read_binary(
-    data: Any, download: Downloader, *, allow_stream: bool = False
+    data: Any, download: Downloader, *, allow_stream: bool = False, media: str = "image"
 ) -> bytes | bytearray | memoryview | AsyncIterable[bytes]:
-    """Load binary input without blocking the loop; async iterables pass through if allowed."""
+    """Load binary input without blocking the loop; async iterables pass through if allowed.
+
+    ``media``: what the task takes, ``"image"`` or ``"audio"`` (a PIL image is refused there).
+    """
+    if media != "image" and _is_pil_image(data):
+        raise InvalidInputError(
+            f"a PIL image was given to a task that takes {media}: pass {media} bytes, a path, "
+            "an open binary file or an http(s) URL"
+        )
     if isinstance(data, bytes | bytearray | memoryview):
         return data
     if isinstance(data, str) and data.startswith(("http://", "https://")):
@@ -132,12 +163,22 @@ def json_body(payload: Mapping[str, Any]) -> bytes:
         raise InvalidInputError(f"inputs or parameters are not JSON-serialisable: {exc}") from None
 
 
+def check_parameters(parameters: Any) -> Mapping[str, Any] | None:
+    """``parameters`` if it is a mapping (or None); a clear error for a list or anything else."""
+    if parameters is None or isinstance(parameters, Mapping):
+        return parameters
+    raise InvalidInputError(
+        f"parameters must be a mapping of parameter names to values, not a "
+        f"{type(parameters).__name__}: e.g. parameters={{'max_new_tokens': 20}}"
+    )
+
+
 def inputs_payload(
     inputs: Any, parameters: Mapping[str, Any] | None, extra: Mapping[str, Any] | None = None
 ) -> dict[str, Any]:
     """``{"inputs": ..., "parameters": {...}, **extra}`` without None values."""
     payload: dict[str, Any] = {"inputs": inputs}
-    if parameters:
+    if check_parameters(parameters):
         params = drop_none(parameters)
         if params:
             payload["parameters"] = params

@@ -47,6 +47,7 @@ class TaskSpec(msgspec.Struct, Generic[Out], frozen=True):
     accept: str | None = None
     binary_output: bool = False
     stream: bool = False
+    media: str = "image"  # what binary inputs are: "image" or "audio" (a PIL image is not audio)
     compiled: Any = None  # the decoder, once built
 
     @property
@@ -173,14 +174,14 @@ ZERO_SHOT_CLASSIFICATION: TaskSpec[list[t.ZeroShotClassificationOutputElement]] 
 SENTENCE_SIMILARITY: TaskSpec[list[float]] = TaskSpec("sentence-similarity", P, J, list[float])
 FEATURE_EXTRACTION: TaskSpec[list[Any]] = TaskSpec("feature-extraction", P, J, list[Any])
 AUTOMATIC_SPEECH_RECOGNITION: TaskSpec[t.AutomaticSpeechRecognitionOutput] = TaskSpec(
-    "automatic-speech-recognition", M, B, Any, _asr
+    "automatic-speech-recognition", M, B, Any, _asr, media="audio"
 )
 AUDIO_CLASSIFICATION: TaskSpec[list[t.AudioClassificationOutputElement]] = TaskSpec(
-    "audio-classification", M, B, list[t.AudioClassificationOutputElement]
+    "audio-classification", M, B, list[t.AudioClassificationOutputElement], media="audio"
 )
 TEXT_TO_SPEECH: TaskSpec[t.BinaryOutput] = TaskSpec("text-to-speech", M, J, Any, binary_output=True)
 AUDIO_TO_AUDIO: TaskSpec[list[t.AudioToAudioOutputElement]] = TaskSpec(
-    "audio-to-audio", M, B, list[t.AudioToAudioOutputElement]
+    "audio-to-audio", M, B, list[t.AudioToAudioOutputElement], media="audio"
 )
 IMAGE_CLASSIFICATION: TaskSpec[list[t.ImageClassificationOutputElement]] = TaskSpec(
     "image-classification", M, B, list[t.ImageClassificationOutputElement]

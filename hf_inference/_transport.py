@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import platform
 import ssl as _ssl
 import sys
-from collections.abc import AsyncIterable, AsyncIterator, Mapping
+import threading
+from collections.abc import AsyncGenerator, AsyncIterable, AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Final
@@ -27,7 +29,9 @@ from yarl import URL
 from ._config import DEFAULT_MAX_RESPONSE_SIZE, DEFAULT_TIMEOUT, Timeout, origin_of
 from ._exceptions import (
     APIConnectionError,
+    ClientClosedError,
     DecodeError,
+    EventLoopError,
     HfInferenceError,
     IncompleteStreamError,
     InferenceTimeoutError,
@@ -407,10 +411,20 @@ Proxy = tuple[URL | None, str | None]
 _NO_PROXY: Final[Proxy] = (None, None)
 
 
-class Transport:
-    """Owns one aiohttp session, created lazily inside the running event loop.
+CLOSED_MESSAGE: Final = (
+    "the client is closed (aclose()/close() was called, or its `async with` block ended): "
+    "create a new AsyncInferenceClient, or make the call inside the block"
+)
 
-    A session passed in by the user is used as is and never closed here.
+
+class Transport:
+    """Owns one aiohttp session per event loop, created lazily inside the running loop.
+
+    aiohttp's connections belong to the loop that opened them, so a client used by two
+    ``asyncio.run()`` calls in turn gets a fresh session in each: the session is closed when its
+    loop shuts down its async generators (``asyncio.run`` and anyio do, at exit), the one
+    moment an awaited close is still possible. A session passed in by the user is used as is
+    and never closed here.
 
     ``trust_env`` is applied here, not by aiohttp: aiohttp's own ``trust_env`` reads
     ``~/.netrc`` in a thread on every request (twice), sends its credentials to any host
@@ -429,6 +443,9 @@ class Transport:
         trust_env: bool = True,
     ) -> None:
         self._session = session
+        #: The loop our own session belongs to (None for a session passed in).
+        self._session_loop: asyncio.AbstractEventLoop | None = None
+        self._closer: AsyncGenerator[None, None] | None = None
         self._owns_session = session is None
         self._max_connections = max_connections
         self._ssl = ssl
@@ -442,21 +459,58 @@ class Transport:
     def closed(self) -> bool:
         return self._closed
 
-    def session(self) -> aiohttp.ClientSession:
+    def session(self, loop: asyncio.AbstractEventLoop | None = None) -> aiohttp.ClientSession:
+        """The session of the running loop (``loop``, when the caller has it at hand)."""
         if self._closed:
-            raise RuntimeError("the client is closed")
-        if self._session is None:
-            connector = aiohttp.TCPConnector(
-                limit=self._max_connections, limit_per_host=0, ssl=self._ssl
-            )
-            self._session = aiohttp.ClientSession(
-                connector=connector,
-                timeout=aiohttp.ClientTimeout(total=None),
-                cookie_jar=aiohttp.DummyCookieJar(),
-                trust_env=False,
-                auto_decompress=True,
-            )
-        return self._session
+            raise ClientClosedError(CLOSED_MESSAGE)
+        session = self._session
+        if session is not None and (
+            not self._owns_session or self._session_loop is (loop or asyncio.get_running_loop())
+        ):
+            return session
+        return self._open_session(loop or asyncio.get_running_loop())
+
+    def _open_session(self, loop: asyncio.AbstractEventLoop) -> aiohttp.ClientSession:
+        previous = self._session_loop
+        if self._session is not None and previous is not None:
+            if previous.is_running():
+                raise EventLoopError(
+                    "this client's connections belong to another event loop, still running "
+                    f"(thread {_loop_thread_name(previous)}): make one AsyncInferenceClient per "
+                    "event loop, or send the call to that loop "
+                    "(asyncio.run_coroutine_threadsafe)"
+                )
+            # That loop stopped without shutting down its async generators: its connections
+            # died with it, nothing can close them from this loop.
+            self._session = None
+        connector = aiohttp.TCPConnector(
+            limit=self._max_connections, limit_per_host=0, ssl=self._ssl
+        )
+        session = aiohttp.ClientSession(
+            connector=connector,
+            timeout=aiohttp.ClientTimeout(total=None),
+            cookie_jar=aiohttp.DummyCookieJar(),
+            trust_env=False,
+            auto_decompress=True,
+        )
+        self._session, self._session_loop = session, loop
+        closer = self._close_at_loop_shutdown(session)
+        with contextlib.suppress(StopIteration):
+            closer.__anext__().send(None)  # runs up to the yield: the loop now tracks it
+        self._closer = closer
+        return session
+
+    async def _close_at_loop_shutdown(
+        self, session: aiohttp.ClientSession
+    ) -> AsyncGenerator[None, None]:
+        # The loop finalises the async generators it tracks in shutdown_asyncgens(), while it
+        # still runs; the next loop to use this client then opens a session of its own.
+        try:
+            yield
+        finally:
+            if self._session is session:
+                self._session = self._session_loop = None
+            await session.close()
 
     def _proxy(self, url: str) -> Proxy:
         """The environment's proxy for ``url`` (and its credentials), cached per host."""
@@ -502,8 +556,8 @@ class Transport:
         stream: bool = False,
     ) -> Response:
         """Send one request and return its response once the headers arrived."""
-        session = self.session()
         loop = asyncio.get_running_loop()
+        session = self.session(loop)
         started = loop.time()
         first_byte = timeout.first_byte
         phase = "first_byte"
@@ -573,6 +627,8 @@ class Transport:
             return
         self._closed = True
         session, self._session = self._session, None
+        # Dropping the closer lets the loop finalise it (a no-op close: done just below).
+        self._closer = self._session_loop = None
         if session is not None and self._owns_session:
             await session.close()
 
@@ -586,6 +642,14 @@ class Transport:
         tb: TracebackType | None,
     ) -> None:
         await self.aclose()
+
+
+def _loop_thread_name(loop: asyncio.AbstractEventLoop) -> str:
+    thread_id = getattr(loop, "_thread_id", None)
+    for thread in threading.enumerate():
+        if thread.ident == thread_id:
+            return repr(thread.name)
+    return "unknown"
 
 
 def _environment_proxies() -> dict[str, Proxy]:

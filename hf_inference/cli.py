@@ -675,7 +675,10 @@ def _common_options() -> argparse.ArgumentParser:
         help="use an in-process local API server (no token, no network)",
     )
     conn.add_argument("--token", help="Hugging Face token (default: $HF_TOKEN, the token file)")
-    conn.add_argument("--base-url", help="serverless API root (default: the HF router)")
+    conn.add_argument(
+        "--base-url",
+        help="serverless API root (default: $HF_INFERENCE_BASE_URL, else the HF router)",
+    )
     conn.add_argument("--endpoint", metavar="URL", help="a dedicated endpoint / TGI server URL")
     conn.add_argument("--timeout", type=float, metavar="SECONDS", help="read timeout")
     conn.add_argument(

@@ -10,9 +10,14 @@
             print(event.token.text, end="")
 
 Nothing here re-implements a task: each method is the async client's method, run on a private
-event loop in a daemon thread through an anyio blocking portal (asyncio backend). Because that
-loop is not the caller's, the client also works where a loop is already running in the calling
-thread (a Jupyter cell). Arguments, return types and errors are exactly the async client's;
+event loop in a daemon thread through an anyio blocking portal (asyncio backend).
+
+A blocking call made while the calling thread's own event loop runs (inside ``async def``)
+would stall that loop until it returns, and never return if the server answering runs on that
+loop: it raises :class:`~hf_inference.EventLoopError` instead, naming the async client to use.
+A Jupyter/IPython kernel is the exception: its cells run inside the kernel's loop, and blocking
+a cell is what a notebook user asks for. Arguments, return types and errors are exactly the
+async client's;
 the methods are typed from it (IDE signatures and docs live on ``AsyncInferenceClient``).
 Streams become plain iterators, closed on exhaustion, ``break`` (when dropped), ``close()``,
 leaving a ``with`` block, or Ctrl-C.
@@ -24,6 +29,7 @@ import asyncio
 import contextlib
 import functools
 import inspect
+import sys
 import threading
 import weakref
 from collections.abc import Awaitable, Callable
@@ -35,6 +41,7 @@ import anyio
 from anyio.from_thread import BlockingPortal
 
 from ._client import AsyncInferenceClient
+from ._exceptions import ClientClosedError, EventLoopError
 from ._streaming import AsyncStream
 
 if TYPE_CHECKING:
@@ -80,23 +87,33 @@ class _LoopThread:
     def in_loop_thread(self) -> bool:
         return threading.current_thread() is self.thread
 
-    def call(self, func: Callable[[], Awaitable[R]]) -> R:
+    def call(self, func: Callable[[], Awaitable[R]], *, quick: bool = False) -> R:
         """Await ``func()`` on the loop and return its result.
 
         If the caller is interrupted (Ctrl-C), the call is cancelled on the loop, which
-        releases its connection.
+        releases its connection. ``quick``: no network wait (closing), so it may run even from
+        inside a running event loop.
         """
-        result: R = self._run(func)
+        result: R = self._run(func, quick=quick)
         return result
 
-    def call_sync(self, func: Callable[[], R]) -> R:
-        """Run ``func()`` on the loop thread (awaiting what it returns, if awaitable)."""
-        result: R = self._run(func)
+    def call_sync(self, func: Callable[[], R], *, quick: bool = False) -> R:
+        """Run ``func()`` on the loop thread (awaiting what it returns, if awaitable).
+
+        ``quick``: no network wait (building a client), so it may run even from inside a
+        running event loop.
+        """
+        result: R = self._run(func, quick=quick)
         return result
 
-    def _run(self, func: Callable[[], Any]) -> Any:
+    def _run(self, func: Callable[[], Any], *, quick: bool = False) -> Any:
         if self.stopped:
-            raise RuntimeError("the InferenceClient is closed")
+            raise ClientClosedError(
+                "the InferenceClient is closed (close() was called, or its `with` block ended): "
+                "create a new hf_inference.sync.InferenceClient"
+            )
+        if not quick:
+            _refuse_inside_running_loop()
         # The caller's future exists before anything is scheduled, so an interrupt landing
         # anywhere from here on (even while the call is being handed to the loop) cancels it.
         outcome: Future[Any] = Future()
@@ -124,6 +141,22 @@ class _LoopThread:
             self.portal.call(self.portal.stop, True)
         self.stopped = True
         self.thread.join()
+
+
+def _refuse_inside_running_loop() -> None:
+    """Raise EventLoopError if this thread's event loop is running (outside a notebook kernel)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return  # no loop here: blocking is what the caller wants
+    if "ipykernel" in sys.modules:
+        return  # a notebook cell runs inside the kernel's loop; blocking the cell is expected
+    raise EventLoopError(
+        "a blocking hf_inference.sync.InferenceClient call was made inside a running event "
+        "loop: it would stall that loop until the call returns, and hang if the server runs on "
+        "it. In async code use hf_inference.AsyncInferenceClient and `await` its methods "
+        "(`await client.text_generation(...)`, `async for` over streams)"
+    )
 
 
 async def _run_into(func: Callable[[], Any], outcome: Future[Any]) -> None:
@@ -213,7 +246,7 @@ class SyncStream(Generic[T]):
     def close(self) -> None:
         """Release the connection; safe to call twice."""
         if not self._stream.closed and not self._loop.stopped:
-            self._loop.call(self._stream.aclose)
+            self._loop.call(self._stream.aclose, quick=True)
 
     def __enter__(self) -> Self:
         return self.start()
@@ -306,7 +339,7 @@ def _shutdown(loop: _LoopThread, client: AsyncInferenceClient) -> None:
         loop.call_soon(close)
     else:
         with contextlib.suppress(Exception):
-            loop.call(close)
+            loop.call(close, quick=True)
     loop.stop()
 
 
@@ -326,7 +359,9 @@ class InferenceClient:
         loop = _LoopThread()
         try:
             # Built on the loop thread: the client's asyncio objects belong to that loop.
-            client = loop.call_sync(functools.partial(AsyncInferenceClient, token, **options))
+            client = loop.call_sync(
+                functools.partial(AsyncInferenceClient, token, **options), quick=True
+            )
         except BaseException:
             loop.stop()
             raise

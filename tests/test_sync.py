@@ -7,11 +7,14 @@ functions calling the blocking client the way a script or a notebook cell does.
 from __future__ import annotations
 
 import asyncio
+import functools
 import inspect
 import os
 import signal
 import sys
 import threading
+import time
+import types as types_module
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -23,6 +26,8 @@ from anyio.from_thread import BlockingPortal, start_blocking_portal
 from hf_inference import (
     AsyncInferenceClient,
     AsyncStream,
+    ClientClosedError,
+    EventLoopError,
     NotFoundError,
     StreamError,
     types,
@@ -167,10 +172,36 @@ def test_errors_are_the_async_clients(hf: InferenceClient, local: Server) -> Non
     assert stream.closed
 
 
-def test_works_inside_a_running_event_loop(hf: InferenceClient) -> None:
-    # A notebook cell: synchronous code called while the thread's own loop is running.
+def test_refuses_a_running_event_loop_instead_of_deadlocking() -> None:
+    # The local server runs on the very loop the blocking call would block: before, the call
+    # hung until the 300 s read timeout. Now it fails at once, naming the async client.
+    async def main() -> None:
+        async with LocalInferenceServer() as server:
+            with InferenceClient(False, base_url=server.base_url, max_retries=0) as hf:
+                with pytest.raises(EventLoopError, match="AsyncInferenceClient") as info:
+                    hf.text_generation("Hi", model="gpt2")
+                assert isinstance(info.value, RuntimeError)
+                with pytest.raises(EventLoopError):
+                    hf.text_generation_stream("Hi", model="gpt2")
+                # The same call from a worker thread (no loop there) is fine, and the loop
+                # keeps serving meanwhile.
+                out = await anyio.to_thread.run_sync(
+                    functools.partial(hf.text_generation, "Hi", model="gpt2")
+                )
+                assert out.generated_text
+            assert server.requests[-1].path == "/hf-inference/models/gpt2"
+
+    started = time.perf_counter()
+    asyncio.run(main())
+    assert time.perf_counter() - started < 30  # not the read timeout
+
+
+def test_notebook_cells_may_block(hf: InferenceClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A Jupyter cell is synchronous code running inside the kernel's loop; the kernel is
+    # recognised by ipykernel being loaded (its loop never hosts the server here).
+    monkeypatch.setitem(sys.modules, "ipykernel", types_module.ModuleType("ipykernel"))
+
     async def cell() -> str:
-        asyncio.get_running_loop()
         tokens = hf.text_generation_stream("Hi", model="gpt2", parameters={"max_new_tokens": 3})
         return "".join(event.token.text for event in tokens)
 
@@ -199,8 +230,9 @@ def test_close_is_idempotent_and_final(local: Server) -> None:
     client.close()
     assert client.closed
     assert threading.active_count() == thread_count - 1
-    with pytest.raises(RuntimeError, match="closed"):
+    with pytest.raises(ClientClosedError, match="create a new") as info:
         client.fill_mask("a [MASK]", model="bert-base-uncased")
+    assert isinstance(info.value, RuntimeError)  # what it raised before
 
 
 def test_ctrl_c_cancels_the_call_and_releases_its_connection(

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import io
 import os
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
+
+from .._exceptions import DecodeError
+
+if TYPE_CHECKING:
+    from PIL.Image import Image
 
 __all__ = ["BinaryOutput"]
 
@@ -74,6 +80,34 @@ class BinaryOutput:
         target = Path(path)
         target.write_bytes(self.data)
         return target
+
+    def to_pil(self) -> Image:
+        """The image as a ``PIL.Image.Image`` (what huggingface_hub's text_to_image returns).
+
+        Needs Pillow (``pip install 'hf-inference[pillow]'``). Raises DecodeError when the
+        bytes are not an image Pillow can read (speech, say).
+        """
+        try:
+            from PIL import Image, UnidentifiedImageError
+        except ImportError:
+            raise ImportError(
+                "BinaryOutput.to_pil() needs Pillow: pip install 'hf-inference[pillow]'"
+            ) from None
+        if not self.media_type.startswith("image/") and self.media_type != (
+            "application/octet-stream"
+        ):
+            raise DecodeError(
+                f"the answer is {self.media_type}, not an image: use .data or .save()"
+            )
+        try:
+            image = Image.open(io.BytesIO(self.data))
+            image.load()
+        except (UnidentifiedImageError, OSError, ValueError) as exc:
+            raise DecodeError(
+                f"the answer ({self.media_type}, {len(self.data)} bytes) is not an image "
+                f"Pillow can read: {type(exc).__name__}"
+            ) from None
+        return image
 
     def __bytes__(self) -> bytes:
         return self.data
