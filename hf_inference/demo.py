@@ -16,10 +16,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import shlex
+import shutil
 import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from ._client import AsyncInferenceClient
@@ -136,11 +139,39 @@ async def _demo(args: argparse.Namespace, out: Output) -> int:
     for stats in timings:
         out.line(style.green(f"{style.check} {stats.summary()}"))
     out.line()
+    cli_command, python = command_path("hf-inference"), command_path("python")
     out.line("Next:")
-    out.line('  hf-inference text-generation --local "Once upon a time"')
-    out.line("  python -m hf_inference.demo --chat            " + style.dim("(a chat session)"))
-    out.line('  HF_TOKEN=hf_... hf-inference chat --model meta-llama/Llama-3.1-8B-Instruct "Hello"')
+    out.line(f'  {cli_command} text-generation --local "Once upon a time"')
+    out.line(f"  {python} -m hf_inference.demo --chat   " + style.dim("(a chat session)"))
+    out.line(f'  HF_TOKEN=hf_... {cli_command} chat --model {CHAT_MODEL} "Hello"')
     return 0
+
+
+def command_path(name: str) -> str:
+    """How to run ``name`` (``hf-inference`` or ``python``) of this environment from here.
+
+    The bare name when PATH finds this environment's one, else its path (relative when under
+    the current directory, ``.venv/bin/hf-inference`` after the README's command).
+    """
+    bin_dir = Path(sys.executable).parent
+    executable = sys.executable if name == "python" else None
+    if executable is None:
+        script = bin_dir / (name + ".exe" if os.name == "nt" else name)
+        executable = str(script) if script.exists() else None
+    if executable is None:  # not installed as a script: the module runs the same CLI
+        return f"{command_path('python')} -m hf_inference"
+    found = shutil.which(name)
+    # Paths compared as they are: a venv's python is a symlink to the base interpreter, but
+    # only the venv's path gives the venv's packages.
+    if found is not None and _same_path(found, executable):
+        return name
+    relative = os.path.relpath(executable)
+    shown = relative if not relative.startswith("..") else executable
+    return shlex.quote(shown)
+
+
+def _same_path(a: str, b: str) -> bool:
+    return os.path.normcase(os.path.abspath(a)) == os.path.normcase(os.path.abspath(b))
 
 
 async def _streams(

@@ -453,7 +453,5 @@ def test_sync_client_close_alias(threaded_server: LocalInferenceServer) -> None:
     assert hf.fill_mask("a [MASK]", model="bert-base-uncased")
     hf.close()
     assert hf.closed
-    with pytest.raises(
-        ClientClosedError, match=r"new hf_inference\.sync\.InferenceClient"
-    ):
+    with pytest.raises(ClientClosedError, match=r"new hf_inference\.sync\.InferenceClient"):
         hf.fill_mask("a [MASK]", model="bert-base-uncased")

@@ -1,7 +1,8 @@
 """Chat completions as TGI 3.x serves them (OpenAI-compatible), deterministic.
 
-The answer echoes the words of the last user message, then continues with vocabulary
-tokens. With ``max_tokens`` the answer is exactly that long (``finish_reason: "length"``),
+The answer reads as an answer: a sentence about the last user message's main word (a
+greeting gets a greeting), never the question repeated, then vocabulary tokens. With
+``max_tokens`` the answer is exactly that long (``finish_reason: "length"``),
 which is what short limits give on real servers and lets a benchmark ask for any length;
 without it the answer ends by itself (``"stop"``). ``tools`` produce a tool call,
 ``response_format`` a JSON document that fits the schema.
@@ -9,6 +10,7 @@ without it the answer ends by itself (``"stop"``). ``tools`` produce a tool call
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,6 +28,21 @@ from ._text import entities
 
 FINGERPRINT = "3.2.1-local"
 _NATURAL_EXTRA = 12
+_WORD = re.compile(r"[A-Za-z][A-Za-z'-]*")
+_GREETINGS = frozenset({"hello", "hi", "hey", "greetings", "good", "thanks", "thank"})
+_GREETING_REPLY = (
+    "Hello! I am the local test server: my answers are made up, but they arrive token by "
+    "token, just like a real model's."
+)
+# One is picked per message (and seed); {topic} is the message's longest word.
+_REPLIES = (
+    "Here is a short answer about {topic}: it comes from the local test server, one token "
+    "at a time, the way a real model sends it.",
+    "In short, {topic} is what you asked about, and this made-up reply streams word by word "
+    "from the local test server.",
+    "About {topic}: the local test server answers with deterministic text, sent token by "
+    "token, as a real model would.",
+)
 
 
 @dataclass
@@ -152,14 +169,23 @@ def answer(req: ChatRequest) -> ChatAnswer:
         if req.tool is not None:
             return ChatAnswer(tokens, finish, str(req.tool.get("name")))
         return ChatAnswer(tokens, finish)
-    echo = word_tokens(user)
     h = digest(user, req.seed)
+    reply = word_tokens(reply_sentence(user, h))
     if req.max_tokens is None:
-        tokens = echo + vocab_tokens(h, _NATURAL_EXTRA)
+        tokens = reply + vocab_tokens(h, _NATURAL_EXTRA)
         return ChatAnswer(tokens, "stop")
     n = req.max_tokens
-    tokens = echo[:n] + vocab_tokens(h, max(0, n - len(echo)))
+    tokens = reply[:n] + vocab_tokens(h, max(0, n - len(reply)))
     return ChatAnswer(tokens, "length")
+
+
+def reply_sentence(user: str, h: int) -> str:
+    """The opening sentence of an answer to ``user``: about its main word, never a repeat."""
+    words = _WORD.findall(user)
+    if not words or words[0].lower() in _GREETINGS:
+        return _GREETING_REPLY
+    topic = max(words, key=len).lower()
+    return _REPLIES[h % len(_REPLIES)].format(topic=topic)
 
 
 def _usage(req: ChatRequest, ans: ChatAnswer) -> dict[str, int]:
