@@ -8,12 +8,16 @@ Rules for authors (also in docs/testing.md):
 * a block may use ``await``, ``async for`` and ``async with`` at top level (it runs in the
   test's event loop); a block without them runs in a worker thread, so it may call
   ``asyncio.run(main())`` like a script;
-* in scope: ``client``, an ``AsyncInferenceClient`` bound to the local server; in the current
-  directory: ``cats.png``, ``invoice.png``, ``sample1.flac`` and ``article.txt``;
-* ``AsyncInferenceClient()`` with no ``base_url`` and the module-level functions reach the
-  local server too (the default base URL is pointed at it), and
-  ``https://<name>.endpoints.huggingface.cloud/<endpoint>`` URLs are rewritten to the local
-  server's dedicated endpoint ``<endpoint>``;
+* the environment is what ``python -m hf_inference.testing`` tells a user to export:
+  ``HF_INFERENCE_BASE_URL`` at the local server (so ``AsyncInferenceClient()``, the
+  module-level functions and the CLI reach it) and ``ENDPOINT_URL`` at its dedicated endpoint;
+  the current directory holds what its ``--samples`` writes (``cats.png``, ``invoice.png``,
+  ``sample1.flac``, ``article.txt``);
+* README.md and docs/quickstart.md run exactly as written: each page's blocks in order, in one
+  namespace, nothing added, as a user pasting them one after the other;
+* in the other pages' blocks, ``client`` is in scope (an ``AsyncInferenceClient`` bound to
+  the local server) and ``https://<name>.endpoints.huggingface.cloud/<endpoint>`` URLs are
+  rewritten to the local server's dedicated endpoint ``<endpoint>``;
 * a block whose first line is ``# test_<name>.py`` is a pytest module: it is run by a nested
   pytest session and all its tests must pass;
 * in ```console blocks, every ``$ hf-inference ... --local ...`` command runs in-process; the
@@ -40,10 +44,10 @@ import pytest
 
 import hf_inference
 from hf_inference import AsyncInferenceClient, cli
-from hf_inference import _client as client_module
 from hf_inference._tasks import TASKS
 from hf_inference.testing import LocalInferenceServer
-from hf_inference.testing._media import flac, png, tone
+from hf_inference.testing.__main__ import aim_line
+from hf_inference.testing._media import write_samples
 
 pytest_plugins = ("pytester",)
 
@@ -135,7 +139,11 @@ def collect_commands(page: Path) -> Iterator[Command]:
 
 BLOCKS = [block for page in PAGES for block in collect(page)]
 COMMANDS = [command for page in PAGES for command in collect_commands(page)]
-RUNNABLE = [b for b in BLOCKS if b.skip is None and b.pytest_file is None]
+#: Pages a newcomer pastes from top to bottom: they run as written, in order.
+IN_ORDER = [ROOT / "README.md", ROOT / "docs" / "quickstart.md"]
+RUNNABLE = [
+    b for b in BLOCKS if b.skip is None and b.pytest_file is None and b.page not in IN_ORDER
+]
 PYTEST_FILES = [b for b in BLOCKS if b.skip is None and b.pytest_file is not None]
 
 
@@ -152,10 +160,7 @@ def anyio_backend() -> str:
 def offline(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     """A scratch working directory with sample media, no token file and no way out."""
     monkeypatch.chdir(tmp_path)
-    (tmp_path / "cats.png").write_bytes(png(64, 48, seed=3))
-    (tmp_path / "invoice.png").write_bytes(png(80, 100, seed=11))
-    (tmp_path / "sample1.flac").write_bytes(flac(tone(1, 4000)))
-    (tmp_path / "article.txt").write_text("The tower is 324 metres tall.\n", encoding="utf-8")
+    write_samples(tmp_path)  # what `python -m hf_inference.testing --samples .` writes
     monkeypatch.setenv("HF_HOME", str(tmp_path / "hf-home"))
     monkeypatch.setenv("HF_TOKEN", "hf_docs_example_token")
     monkeypatch.delenv("HF_TOKEN_PATH", raising=False)
@@ -172,8 +177,11 @@ async def docs_server(
     offline: Path, monkeypatch: pytest.MonkeyPatch
 ) -> AsyncIterator[LocalInferenceServer]:
     async with LocalInferenceServer() as server:
-        monkeypatch.setattr(client_module, "DEFAULT_BASE_URL", server.base_url)
-        monkeypatch.setattr(client_module, "ROUTER_URL", server.url)
+        # Exactly the line the server tells a user to paste into their shell.
+        exported = aim_line(server).removeprefix("export ").split()
+        for name, _, value in (pair.partition("=") for pair in exported):
+            monkeypatch.setenv(name, value)
+        monkeypatch.delenv("HF_INFERENCE_ROUTER_URL", raising=False)
         async with AsyncInferenceClient() as probe:
             # If the client stops reading these globals, fail here, not on the network.
             assert probe.base_url == server.base_url
@@ -212,6 +220,33 @@ async def test_example_runs(block: Block, docs_server: LocalInferenceServer) -> 
         await hf_inference.aclose_default_client()
     # Every client the example opened is closed again: no connection is left behind.
     await docs_server.wait_connections(0)
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("page", [pytest.param(p, id=p.name) for p in IN_ORDER])
+async def test_page_runs_as_written_in_order(page: Path, docs_server: LocalInferenceServer) -> None:
+    blocks = [b for b in BLOCKS if b.page == page and b.skip is None]
+    assert blocks and all(b.pytest_file is None for b in blocks)
+    namespace: dict[str, Any] = {"__name__": "__docs__"}  # nothing added: as pasted
+    try:
+        for block in blocks:
+            code = _compile(block, block.code)
+            try:
+                if code.co_flags & inspect.CO_COROUTINE:
+                    await eval(code, namespace)
+                else:
+                    await anyio.to_thread.run_sync(exec, code, namespace)
+            except ModuleNotFoundError as exc:
+                if (exc.name or "").partition(".")[0] not in OPTIONAL:
+                    raise
+                pytest.skip(f"{block.id} needs the optional package {exc.name}")
+    finally:
+        await hf_inference.aclose_default_client()
+    # The page closes what it opened: no connection is left behind.
+    await docs_server.wait_connections(0)
+    paths = [request.path for request in docs_server.requests]
+    assert any(p.startswith("/hf-inference/") for p in paths), paths
+    assert any(p.startswith("/endpoints/gpt2") for p in paths), paths  # via ENDPOINT_URL
 
 
 @pytest.mark.parametrize("block", _params(PYTEST_FILES))

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import importlib.util
 import io
+import os
 import subprocess
 import sys
 import textwrap
@@ -455,3 +456,49 @@ def test_sync_client_close_alias(threaded_server: LocalInferenceServer) -> None:
     assert hf.closed
     with pytest.raises(ClientClosedError, match=r"new hf_inference\.sync\.InferenceClient"):
         hf.fill_mask("a [MASK]", model="bert-base-uncased")
+
+
+# -- 2. the one line that aims everything at the local server ----------------------------------
+
+
+@pytest.mark.anyio
+async def test_the_local_servers_export_line_aims_the_cli_at_it(
+    no_env: None, tmp_path: Path
+) -> None:
+    import anyio
+    from anyio.streams.text import TextReceiveStream
+
+    base_env = {"PATH": os.defpath, "HF_HOME": str(tmp_path), "PYTHONPATH": str(ROOT)}
+    with anyio.fail_after(60):
+        async with await anyio.open_process(
+            [sys.executable, "-m", "hf_inference.testing", "--samples", str(tmp_path / "s")],
+            env=base_env,
+        ) as server:
+            assert server.stdout is not None and server.stderr is not None
+            url = ""
+            async for text in TextReceiveStream(server.stdout):
+                url += text
+                if "\n" in url:
+                    break
+            err = ""
+            async for text in TextReceiveStream(server.stderr):
+                err += text
+                if "export " in err and err.endswith("\n"):
+                    break
+            export = next(line for line in err.splitlines() if line.startswith("export "))
+            exported = dict(pair.split("=", 1) for pair in export.split()[1:])
+            assert exported["HF_INFERENCE_BASE_URL"] == url.strip() + "/hf-inference"
+            assert sorted(p.name for p in (tmp_path / "s").iterdir()) == [
+                "article.txt",
+                "cats.png",
+                "invoice.png",
+                "sample1.flac",
+            ]
+            done = await anyio.run_process(
+                [sys.executable, "-m", "hf_inference", "text-generation", "--model", "gpt2", "Hi"],
+                env={**base_env, **exported},
+                check=False,
+            )
+            server.terminate()
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip()

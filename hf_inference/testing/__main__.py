@@ -1,6 +1,10 @@
-"""``python -m hf_inference.testing [--host H] [--port N] [--token T] [--token-delay S]``.
+"""``python -m hf_inference.testing [--host H] [--port N] [--token T] [--token-delay S]
+[--samples DIR]``.
 
-Prints the server URL on the first line of stdout, then serves until SIGINT or SIGTERM.
+Prints the server URL on the first line of stdout, and on stderr the ``export`` line that aims
+every hf_inference client at it (``HF_INFERENCE_BASE_URL``) and the docs' endpoint examples
+(``ENDPOINT_URL``); then serves until SIGINT or SIGTERM. ``--samples DIR`` first writes the
+files the docs' examples read (``cats.png``, ``sample1.flac``...) into DIR.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ import contextlib
 import signal
 import sys
 
+from ._media import write_samples
 from ._server import LocalInferenceServer
 
 
@@ -25,7 +30,19 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--token-delay", type=float, default=0.0, help="seconds between stream events (default 0)"
     )
+    parser.add_argument(
+        "--samples",
+        metavar="DIR",
+        help="write the docs' sample inputs (cats.png, sample1.flac...) into DIR first",
+    )
     return parser.parse_args(argv)
+
+
+def aim_line(server: LocalInferenceServer) -> str:
+    """The shell line that points hf_inference (and the docs' endpoint examples) at ``server``."""
+    return (
+        f"export HF_INFERENCE_BASE_URL={server.base_url} ENDPOINT_URL={server.endpoint_url('gpt2')}"
+    )
 
 
 async def _serve(args: argparse.Namespace) -> None:
@@ -38,11 +55,15 @@ async def _serve(args: argparse.Namespace) -> None:
     server = LocalInferenceServer(
         host=args.host, port=args.port, token=args.token, token_delay=args.token_delay
     )
+    if args.samples is not None:
+        names = ", ".join(path.name for path in write_samples(args.samples))
+        print(f"wrote {names} into {args.samples}", file=sys.stderr)
     async with server:
         print(server.url, flush=True)
         print(
-            f"base_url={server.base_url} router_url={server.router_url} "
-            f"endpoint={server.endpoint_url()}",
+            f"local Inference API on {server.url} (Ctrl-C to stop). Aim hf_inference at it "
+            f"(in the shell you run Python from):\n{aim_line(server)}\n"
+            f"(OpenAI SDK: base_url={server.router_url})",
             file=sys.stderr,
             flush=True,
         )

@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import hashlib
 import math
+import os
 import struct
 import sys
 import zlib
 from array import array
+from collections.abc import Callable
+from pathlib import Path
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 SAMPLE_RATE = 16000
@@ -163,3 +166,24 @@ def flac(samples: array[int]) -> bytes:
         frame = header + b"\x02" + _big_endian(chunk)  # subframe type VERBATIM
         out.append(frame + struct.pack(">H", crc16(frame)))
     return b"".join(out)
+
+
+#: The files the docs' examples read from the current directory, and how each is made.
+SAMPLE_FILES: dict[str, Callable[[], bytes]] = {
+    "cats.png": lambda: png(64, 48, seed=3),
+    "invoice.png": lambda: png(80, 100, seed=11),
+    "sample1.flac": lambda: flac(tone(1, 4000)),
+    "article.txt": lambda: b"The tower is 324 metres tall.\n",
+}
+
+
+def write_samples(directory: str | os.PathLike[str]) -> list[Path]:
+    """Write the docs' sample inputs into ``directory`` (made if missing); return their paths."""
+    target = Path(directory)
+    target.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, make in SAMPLE_FILES.items():
+        path = target / name
+        path.write_bytes(make())
+        written.append(path)
+    return written
