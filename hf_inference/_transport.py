@@ -8,12 +8,14 @@ aiohttp exceptions are never chained: their repr carries request headers, Author
 from __future__ import annotations
 
 import asyncio
+import atexit
 import base64
 import contextlib
 import platform
 import ssl as _ssl
 import sys
 import threading
+import weakref
 from collections.abc import AsyncGenerator, AsyncIterable, AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from types import TracebackType
@@ -498,6 +500,7 @@ class Transport:
         with contextlib.suppress(StopIteration):
             closer.__anext__().send(None)  # runs up to the yield: the loop now tracks it
         self._closer = closer
+        _OPEN_TRANSPORTS.add(self)
         return session
 
     async def _close_at_loop_shutdown(
@@ -642,6 +645,26 @@ class Transport:
         tb: TracebackType | None,
     ) -> None:
         await self.aclose()
+
+
+#: Transports whose session may still be open, for the exit-time close below.
+_OPEN_TRANSPORTS: weakref.WeakSet[Transport] = weakref.WeakSet()
+
+
+@atexit.register
+def _close_left_open() -> None:
+    """Close sessions whose loop stopped without shutting down its async generators.
+
+    ``python -m asyncio`` (the REPL the docs suggest) stops its loop that way; the loop is
+    still usable, so running it once more closes the connections instead of leaving aiohttp to
+    warn about them ("Unclosed connector") while the interpreter exits.
+    """
+    for transport in list(_OPEN_TRANSPORTS):
+        closer, loop = transport._closer, transport._session_loop
+        if closer is None or loop is None or loop.is_running() or loop.is_closed():
+            continue
+        with contextlib.suppress(Exception):
+            loop.run_until_complete(closer.aclose())
 
 
 def _loop_thread_name(loop: asyncio.AbstractEventLoop) -> str:

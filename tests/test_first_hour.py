@@ -502,3 +502,32 @@ async def test_the_local_servers_export_line_aims_the_cli_at_it(
             server.terminate()
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip()
+
+
+def test_module_functions_in_the_asyncio_repl_exit_cleanly(
+    threaded_server: LocalInferenceServer, tmp_path: Path
+) -> None:
+    # `python -m asyncio` stops its loop without shutting down async generators; the shared
+    # client's connections are still closed at exit, with no "Unclosed connector" noise.
+    typed = (
+        "from hf_inference import fill_mask\n"
+        'print(await fill_mask("[MASK] world!", model="bert-base-uncased"))\n'
+    )
+    done = subprocess.run(
+        [sys.executable, "-W", "error", "-m", "asyncio"],
+        input=typed,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={
+            "PATH": os.defpath,
+            "HF_HOME": str(tmp_path),
+            "PYTHONPATH": str(ROOT),
+            "HF_INFERENCE_BASE_URL": threaded_server.base_url,
+        },
+    )
+    assert "FillMaskOutputElement(" in done.stdout
+    assert "Unclosed" not in done.stdout + done.stderr
+    assert "Error" not in done.stdout + done.stderr
+    threaded_server_requests = [r.path for r in threaded_server.requests]
+    assert threaded_server_requests == ["/hf-inference/models/bert-base-uncased"]
