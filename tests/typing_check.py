@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import hf_inference
 from hf_inference import AsyncInferenceClient, Timeout, types
@@ -78,3 +79,15 @@ async def every_task(client: AsyncInferenceClient, image: bytes, audio: Path) ->
     del (zero, conversation, similarity, reply, delta, whole, text, sounds, speech, separated)
     del (classes, boxes, segments, caption, drawn, edited, zero_image, embedding, vqa, docqa)
     del (regression, classification, raw, typed, module_level, endpoint)
+
+
+async def ported_from_huggingface_hub(client: AsyncInferenceClient) -> None:
+    import numpy as np
+    from PIL.Image import Image
+
+    picture: Image = (await client.text_to_image("a cat", model="m")).to_pil()
+    vectors: np.ndarray[Any, Any] = hf_inference.as_array(
+        await client.feature_extraction("Hello", model="m")
+    )
+    await client.close()
+    del picture, vectors
