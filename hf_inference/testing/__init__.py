@@ -47,17 +47,25 @@ suffix) is ``model``, GET ``/info`` and ``/health`` included.
 """
 
 from ._faults import BrokenChunked, Drop, ErrorEvent, Fault, Loading, Reply, Stall, Step
+from ._providers import HOSTS, PROVIDERS, Done, Failed, JobPhase, Queued, Running
 from ._server import LocalInferenceServer, RecordedRequest
 
 __all__ = [
+    "HOSTS",
+    "PROVIDERS",
     "BrokenChunked",
+    "Done",
     "Drop",
     "ErrorEvent",
+    "Failed",
     "Fault",
+    "JobPhase",
     "Loading",
     "LocalInferenceServer",
+    "Queued",
     "RecordedRequest",
     "Reply",
+    "Running",
     "Stall",
     "Step",
 ]
