@@ -566,8 +566,10 @@ class LocalInferenceServer:
         size: int,
         headers: dict[str, str],
     ) -> web.StreamResponse:
-        if route.kind == "router-chat" and not model:
-            raise _deserialize_missing("model", size)
+        if route.kind == "router-chat":
+            if not model:
+                raise _deserialize_missing("model", size)
+            headers["x-inference-provider"] = self._providers.auto_provider(json["model"])
         req = _chat.parse_chat(json, raw_length=size, model=model)
         if not req.stream:
             answer = _chat.completion_object(req)

@@ -29,6 +29,7 @@ __all__ = ["SHAPES", "Match", "ProviderHost"]
 SHAPES: dict[str, Handler] = {**OPENAI, **FAL, **REPLICATE, **POLLERS}
 _ROUTER_PROVIDERS = frozenset(host.provider for host in HOSTS if host.routed)
 _UNAUTHORIZED = "Invalid credentials in Authorization header"
+_POLICIES = frozenset({"fastest", "cheapest", "preferred"})
 
 
 @dataclass(frozen=True)
@@ -93,6 +94,27 @@ class ProviderHost:
                 if entry["provider"] == "replicate" and entry["providerId"].endswith(":" + version):
                     return str(entry["providerId"])
         return None
+
+    def auto_provider(self, model: str) -> str:
+        """The provider the router's auto-routing picks for ``model[:provider|:policy]``.
+
+        A provider suffix names it; otherwise the live conversational providers of the
+        model's mapping in order: ``preferred`` (no suffix) and ``fastest`` take the first,
+        ``cheapest`` the last (deterministic stand-ins for the router's measurements);
+        ``hf-inference`` for a model the mapping table does not know.
+        """
+        name, _, suffix = model.partition(":")
+        if suffix and suffix not in _POLICIES:
+            return suffix
+        mapping = self.mappings.get(name)
+        live = [
+            str(e["provider"])
+            for e in (mapping.entries if mapping else ())
+            if e["task"] == "conversational" and e["status"] == "live"
+        ]
+        if not live:
+            return "hf-inference"
+        return live[-1] if suffix == "cheapest" else live[0]
 
     def clear(self) -> None:
         self.hub_lookups.clear()
