@@ -42,8 +42,8 @@ DEFAULT_MAPPINGS: dict[str, list[dict[str, Any]]] = {
         ("fal-ai", "fal-ai/flux/dev"),
         ("replicate", "black-forest-labs/flux-dev"),
         ("together", "black-forest-labs/FLUX.1-dev"),
-        ("zai-org", "cogview-4-250304"),
     ),
+    "zai-org/CogView4-6B": _rows("text-to-image", ("zai-org", "cogview-4-250304")),
     "black-forest-labs/FLUX.1-Kontext-dev": _rows(
         "image-to-image",
         ("fal-ai", "fal-ai/flux-kontext/dev"),
