@@ -1088,3 +1088,39 @@ async def test_provider_validation_errors(
 async def test_wait_request_times_out_with_a_clear_error(server: LocalInferenceServer) -> None:
     with pytest.raises(TimeoutError, match=r"no matching request in 0\.05s"):
         await server.wait_request(lambda r: r.route == "hub", timeout=0.05)
+
+
+@pytest.mark.parametrize(
+    ("task", "body", "key", "check"),
+    [
+        ("text-to-audio", PROMPT, "audio", b"RIFF"),
+        ("audio-to-audio", {"audio_url": "data:audio/x-wav;base64," + WAV_B64}, "audio", b"RIFF"),
+        ("image-text-to-image", {"image_url": IMAGE_URL, "prompt": "x"}, "images", PNG),
+        (
+            "image-text-to-video",
+            {"image_url": IMAGE_URL, "prompt": "x"},
+            "video",
+            b"\x00\x00\x00 ftyp",
+        ),
+    ],
+)
+async def test_fal_tasks_huggingface_js_adds_take_their_task_from_the_mapping(
+    server: LocalInferenceServer,
+    http: aiohttp.ClientSession,
+    task: str,
+    body: dict[str, Any],
+    key: str,
+    check: bytes,
+) -> None:
+    server.map_model(
+        "acme/" + task, [{"provider": "fal-ai", "providerId": "acme/" + task, "task": task}]
+    )
+    server.job_plan("acme/" + task, Done())
+    case = Case("fal-ai", task, "/acme/" + task, body, "fal-queue", host="fal-ai-queue")
+    target = Target(server.url, "fal-ai", HF, router=True)
+    async with http.post(target.url(case.route, "?_subdomain=queue"), json=body, headers=HF) as r:
+        submitted = await _json(r)
+    result_url = target.follow(submitted["response_url"], "?_subdomain=queue")
+    result = await _get(http, result_url, HF)
+    media = result[key][0] if key == "images" else result[key]
+    assert (await _media(http, media["url"])).startswith(check)

@@ -9,7 +9,10 @@ Routes (``/models/...`` and ``/hf-inference/models/...`` are the same):
   (``org/name:provider`` allowed);
 * ``/endpoints/{name}``: a TGI-style dedicated endpoint: ``POST /`` (streams when the body
   has ``"stream": true``), ``POST /generate``, ``POST /generate_stream``,
-  ``POST /v1/chat/completions``, ``GET /info``, ``GET /health``.
+  ``POST /v1/chat/completions``, ``GET /info``, ``GET /health``;
+* the provider side (``_providers``): the Hub's ``GET /api/models/{id}`` mapping,
+  ``/{provider}/{the provider's own route}`` for every routed provider, ``/_media/<name>``;
+  with ``as_provider=`` the server plays one provider's own host instead of the router.
 
 Knobs for tests and benchmarks, as ``x-test-*`` request headers or query parameters:
 ``x-test-token-delay`` / ``?token_delay=`` (seconds between stream events, each event its
