@@ -22,6 +22,7 @@ import pytest
 from hf_inference.testing import (
     PROVIDERS,
     Done,
+    Drop,
     Failed,
     LocalInferenceServer,
     Queued,
@@ -1124,3 +1125,19 @@ async def test_fal_tasks_huggingface_js_adds_take_their_task_from_the_mapping(
     result = await _get(http, result_url, HF)
     media = result[key][0] if key == "images" else result[key]
     assert (await _media(http, media["url"])).startswith(check)
+
+
+async def test_a_connection_reset_while_polling(
+    server: LocalInferenceServer, http: aiohttp.ClientSession
+) -> None:
+    family = FAMILIES[1]
+    # Headers, then a reset: aiohttp would resend a GET dropped before any answer.
+    server.job_plan(family.key, Queued(), Drop(after_chunks=[b'{"id":']), Done())
+    target = Target(server.url, "replicate", HF, router=True)
+    submitted = await _submit(http, family, target)
+    with pytest.raises(aiohttp.ClientError):
+        await _poll(http, family, target, submitted)
+    assert (await _poll(http, family, target, submitted))["status"] == "succeeded"
+    assert server.jobs[submitted["id"]].polls == 2
+    await http.close()
+    await server.wait_connections(0)

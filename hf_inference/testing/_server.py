@@ -35,7 +35,7 @@ from aiohttp import web
 
 from . import _chat, _generation
 from ._base import JSON, SSE, TEXT, ApiError, Binary, TaskInput, decode, encode
-from ._faults import Loading, Reply, Step
+from ._faults import Loading, Step
 from ._outputs import pipeline_text_generation, run_task
 from ._play import Player, StreamOptions
 from ._providers import SHAPES, Call, JobPhase, Match, ProviderHost
@@ -259,12 +259,13 @@ class LocalInferenceServer:
         """
         self._providers.map_model(model_id, entries, legacy_dict=legacy_dict)
 
-    def job_plan(self, key: str, *phases: JobPhase | Reply, honour_wait: bool = True) -> None:
+    def job_plan(self, key: str, *phases: JobPhase | Step, honour_wait: bool = True) -> None:
         """How the jobs for ``key`` progress, one phase per status poll (see ``_jobs``).
 
         ``key`` is a provider model id (``fal-ai/wan-t2v``), a provider host or provider
         name (``fal-ai-queue``, ``replicate``) or ``"*"``; the most specific plan wins. The
-        submit answer shows the first phase, the n-th poll phase n, the last phase repeats.
+        submit answer shows the first phase, the n-th poll phase n, the last phase repeats;
+        a script step (``Reply(503)``, ``Drop()``) answers that one poll.
         ``honour_wait=False`` makes replicate ignore ``Prefer: wait``.
         """
         self._providers.book.plans[key] = JobPlan.of(phases, honour_wait=honour_wait)

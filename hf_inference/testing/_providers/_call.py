@@ -10,7 +10,7 @@ from typing import Any
 from aiohttp import web
 
 from .._base import JSON, ApiError, b64, encode
-from .._faults import Reply
+from .._faults import Step
 from ._jobs import Job, JobBook
 from ._results import Result, produce
 from ._table import Host, Row
@@ -41,7 +41,7 @@ class Call:
     broken_media: bool
     chat: Callable[[str, Any], Awaitable[web.StreamResponse]]
     events: Callable[[list[bytes], bytes], Awaitable[web.StreamResponse]]
-    play: Callable[[Reply], Awaitable[web.StreamResponse]]
+    play: Callable[[Step], Awaitable[web.StreamResponse]]
 
     # -- the request ---------------------------------------------------------------------
 
