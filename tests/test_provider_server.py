@@ -29,6 +29,7 @@ from hf_inference.testing import (
     Reply,
     Running,
 )
+from hf_inference.testing._providers import served_tasks
 
 pytestmark = pytest.mark.anyio
 
@@ -290,6 +291,13 @@ ISSUE_TABLE = {
 }
 
 
+#: Tasks huggingface.js adds on top of huggingface_hub's table.
+JS_ONLY = {
+    "fal-ai": {"audio-to-audio", "text-to-audio", "image-text-to-image", "image-text-to-video"},
+    "groq": {"text-generation"},  # through its chat route
+}
+
+
 def test_cases_cover_the_issue_table() -> None:
     covered: dict[str, set[str]] = {}
     for case in (*CASES, OPENAI_CHAT):
@@ -297,6 +305,8 @@ def test_cases_cover_the_issue_table() -> None:
     assert covered == ISSUE_TABLE
     assert set(PROVIDERS) == set(ISSUE_TABLE) | {"hf-inference"}
     assert len(PROVIDERS) == 19
+    for provider, tasks in ISSUE_TABLE.items():
+        assert served_tasks(provider) == tasks | JS_ONLY.get(provider, set()), provider
 
 
 # -- a minimal reader of every shape -------------------------------------------------------
