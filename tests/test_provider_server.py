@@ -1151,3 +1151,24 @@ async def test_a_connection_reset_while_polling(
     assert server.jobs[submitted["id"]].polls == 2
     await http.close()
     await server.wait_connections(0)
+
+
+@pytest.mark.parametrize(
+    ("route", "body"),
+    [
+        (
+            "/groq/openai/v1/chat/completions",
+            _chat("groq", "", "meta-llama/Llama-3.1-8B-Instruct").body,
+        ),
+        ("/fal-ai/black-forest-labs/FLUX.1-schnell", PROMPT),
+        ("/replicate/v1/models/black-forest-labs/FLUX.1-schnell/predictions", {"input": PROMPT}),
+    ],
+)
+async def test_a_hub_model_id_sent_unmapped_to_a_provider_is_unknown_there(
+    server: LocalInferenceServer, http: aiohttp.ClientSession, route: str, body: dict[str, Any]
+) -> None:
+    async with http.post(server.url + route, json=body, headers=HF) as response:
+        assert response.status == 404
+        answer = await response.json()
+    message = answer["detail"] if "detail" in answer else answer["error"]["message"]
+    assert "does not exist on" in message and "its id there is" in message

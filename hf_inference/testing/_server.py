@@ -451,6 +451,7 @@ class LocalInferenceServer:
             book=providers.book,
             mapped_task=lambda m: providers.mapped_task(host.provider, m),
             model_for_version=providers.model_for_version,
+            provider_id_for=lambda m: providers.provider_id_for(host.provider, m),
             broken_media=bool(broken),
             chat=lambda m, j: self._chat(request, Route("chat", m), m, j, len(body), headers),
             events=lambda e, t: self._player.write_events(request, e, t, options, headers),

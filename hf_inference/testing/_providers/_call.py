@@ -38,6 +38,7 @@ class Call:
     book: JobBook
     mapped_task: Callable[[str], str | None]  # provider model id -> task in the mapping table
     model_for_version: Callable[[str], str | None]  # replicate version -> "owner/name:version"
+    provider_id_for: Callable[[str], str | None]  # Hub model id -> this provider's id for it
     broken_media: bool
     chat: Callable[[str, Any], Awaitable[web.StreamResponse]]
     events: Callable[[list[bytes], bytes], Awaitable[web.StreamResponse]]
@@ -62,7 +63,16 @@ class Call:
 
     @property
     def model(self) -> str:
-        return self.params.get("model") or self.field("model")
+        """The provider's model id; a Hub id this provider knows under another name is a 404,
+        as the provider would answer a client that forgot to map it."""
+        model: str = self.params.get("model") or self.field("model")
+        own = self.provider_id_for(model)
+        if own is not None and own != model:
+            raise self.error(
+                404,
+                f"model `{model}` does not exist on {self.host.provider}; its id there is `{own}`",
+            )
+        return model
 
     def task(self, model: str, body: dict[str, Any]) -> str:
         """The row's task, else the mapping table's, else a guess from the body and name."""

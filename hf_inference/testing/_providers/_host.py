@@ -88,6 +88,14 @@ class ProviderHost:
                     return str(entry["task"])
         return None
 
+    def provider_id_for(self, provider: str, model: str) -> str | None:
+        """The provider's own id for Hub model ``model``, when the mapping table has one."""
+        mapping = self.mappings.get(model)
+        for entry in mapping.entries if mapping else ():
+            if entry["provider"] == provider:
+                return str(entry["providerId"])
+        return None
+
     def model_for_version(self, version: str) -> str | None:
         for mapping in self.mappings.values():
             for entry in mapping.entries:
