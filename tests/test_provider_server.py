@@ -481,7 +481,8 @@ MAPPING_QUERY = "?expand[]=inferenceProviderMapping"
 
 
 async def _hub(http: aiohttp.ClientSession, server: LocalInferenceServer, model: str) -> Any:
-    async with http.get(f"{server.url}/api/models/{model}{MAPPING_QUERY}") as response:
+    url = f"{server.url}/api/models/{model}{MAPPING_QUERY}"
+    async with http.get(url, headers=HF) as response:
         return response.status, dict(response.headers), await response.json()
 
 
@@ -551,9 +552,13 @@ async def test_hub_unknown_model_and_missing_expand(
     status, headers, answer = await _hub(http, server, "nobody/nothing")
     assert (status, answer) == (404, {"error": "Repository not found"})
     assert headers["X-Error-Code"] == "RepoNotFound"
+    async with http.get(f"{server.url}/api/models/nobody/nothing{MAPPING_QUERY}") as response:
+        assert response.status == 401  # without a token the Hub does not say "not found"
+        assert response.headers["X-Error-Code"] == "RepoNotFound"
     async with http.get(f"{server.url}/api/models/openai/whisper-large-v3") as response:
         assert "inferenceProviderMapping" not in await response.json()
-    assert server.hub_lookups == {"nobody/nothing": 1, "openai/whisper-large-v3": 1}
+    assert server.hub_lookups == {"nobody/nothing": 2, "openai/whisper-large-v3": 1}
+    assert server.requests[0].headers["authorization"] == HF["Authorization"]
 
 
 async def test_hub_scripted_fault_then_normal_answer(

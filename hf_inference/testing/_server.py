@@ -421,7 +421,8 @@ class LocalInferenceServer:
                     step, request, chat_route, name, json, headers, options
                 )
             expand = request.query.getall("expand[]", []) + request.query.getall("expand", [])
-            status, answer, extra = providers.hub_response(name, expand)
+            authorization = request.headers.get("Authorization", "")
+            status, answer, extra = providers.hub_response(name, expand, authorization)
             return json_response(
                 status, answer, {**headers, **extra}, "application/json; charset=utf-8"
             )

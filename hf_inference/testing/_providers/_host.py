@@ -194,12 +194,17 @@ class ProviderHost:
             raise ApiError(401, {"detail": message})
         raise ApiError(401, {"error": {"message": message, "type": "invalid_request_error"}})
 
-    def hub_response(self, model: str, expand: Sequence[str]) -> tuple[int, Any, dict[str, str]]:
+    def hub_response(
+        self, model: str, expand: Sequence[str], authorization: str
+    ) -> tuple[int, Any, dict[str, str]]:
+        """The Hub's answer. A model it does not know is a 404 for a request with a token and
+        a 401 without one (the Hub does not tell strangers which private repos exist); both
+        carry ``X-Error-Code: RepoNotFound``."""
         mapping = self.mappings.get(model)
         if mapping is None:
             message = "Repository not found"
             headers = {"X-Error-Code": "RepoNotFound", "X-Error-Message": message}
-            return 404, {"error": message}, headers
+            return (404 if authorization else 401), {"error": message}, headers
         answer = hub_answer(model, mapping)
         if "inferenceProviderMapping" not in expand:
             del answer["inferenceProviderMapping"]

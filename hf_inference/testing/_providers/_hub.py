@@ -4,7 +4,8 @@ The Hub answers ``{"_id", "id", "inferenceProviderMapping": [...]}``; each entry
 provider, the model's id there (``providerId``), the ``task`` and the ``status`` (``live`` or
 ``staging``), sometimes a LoRA ``adapter`` and ``adapterWeightsPath``; the list order is the
 user's provider preference. Older answers were a dict keyed by provider. An unknown model is
-a 404 ``{"error": "Repository not found"}`` with ``X-Error-Code: RepoNotFound``.
+a 404 ``{"error": "Repository not found"}`` with ``X-Error-Code: RepoNotFound`` (a 401 when
+the request carries no token).
 """
 
 from __future__ import annotations
