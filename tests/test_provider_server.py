@@ -1177,3 +1177,14 @@ async def test_a_hub_model_id_sent_unmapped_to_a_provider_is_unknown_there(
         answer = await response.json()
     message = answer["detail"] if "detail" in answer else answer["error"]["message"]
     assert "does not exist on" in message and "its id there is" in message
+
+
+async def test_media_downloads_take_script_steps(
+    server: LocalInferenceServer, http: aiohttp.ClientSession
+) -> None:
+    huge = b"\x89PNG" + bytes(3_000_000)
+    server.script("media", Reply(200, huge, content_type="image/png"))
+    async with http.post(f"{server.url}/fal-ai/fal-ai/flux/schnell", json=PROMPT, headers=HF) as r:
+        url = (await r.json())["images"][0]["url"]
+    assert await _media(http, url) == huge
+    assert (await _media(http, url)).startswith(PNG) and len(await _media(http, url)) < 10_000

@@ -402,6 +402,11 @@ class LocalInferenceServer:
         """The Hub, media files and the provider routes (``_providers``)."""
         providers = self._providers
         if match.kind == "media":
+            step = self._next_step("media")
+            if step is not None:
+                route = Route("media", match.model or "")
+                options = self._stream_options(request, route)
+                return await self._player.play(step, request, route, "", json, headers, options)
             found = media_file(match.model or "") if request.method == "GET" else None
             if found is None:
                 return json_response(404, {"error": "Not Found"}, headers)
