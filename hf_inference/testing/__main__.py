@@ -12,6 +12,7 @@ import contextlib
 import signal
 import sys
 
+from ._providers import HOSTS
 from ._server import LocalInferenceServer
 
 
@@ -27,7 +28,11 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
         "--token-delay", type=float, default=0.0, help="seconds between stream events (default 0)"
     )
     parser.add_argument(
-        "--as-provider", default=None, help="act as one provider's own host, e.g. fal-ai"
+        "--as-provider",
+        default=None,
+        choices=[host.name for host in HOSTS],
+        metavar="HOST",
+        help="act as one provider's own host, e.g. fal-ai or fal-ai-queue",
     )
     parser.add_argument(
         "--queue-host", default=None, help="origin of fal's queue URLs in router answers"
