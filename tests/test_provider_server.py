@@ -607,7 +607,10 @@ async def test_router_takes_only_hugging_face_tokens(
     for headers in ({}, {"Authorization": "Bearer together-key"}, {"Authorization": "Key hf_x"}):
         async with http.post(url, json=body, headers=headers) as response:
             assert response.status == 401
-            assert response.headers["X-Error-Message"]
+            assert (
+                response.headers["X-Error-Message"] == "Invalid credentials in Authorization header"
+            )
+            assert response.headers["WWW-Authenticate"].startswith("Bearer ")
     bill = {**HF, "X-HF-Bill-To": "my-org"}
     async with http.post(url, json=body, headers=bill) as response:
         assert response.status == 200

@@ -184,7 +184,10 @@ class ProviderHost:
             raise ApiError(
                 401,
                 {"error": _UNAUTHORIZED},
-                headers={"X-Error-Message": _UNAUTHORIZED},
+                headers={
+                    "X-Error-Message": _UNAUTHORIZED,
+                    "WWW-Authenticate": 'Bearer realm="Authentication required", charset="UTF-8"',
+                },
             )
         ok = scheme == host.auth and bool(key) and not key.startswith("hf_")
         if ok and (token is None or key == token):
