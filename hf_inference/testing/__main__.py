@@ -1,5 +1,5 @@
 """``python -m hf_inference.testing [--host H] [--port N] [--token T] [--token-delay S]
-[--samples DIR]``.
+[--samples DIR] [--as-provider NAME] [--queue-host URL]``.
 
 Prints the server URL on the first line of stdout, and on stderr the ``export`` line that aims
 every hf_inference client at it (``HF_INFERENCE_BASE_URL``) and the docs' endpoint examples
@@ -16,6 +16,7 @@ import signal
 import sys
 
 from ._media import write_samples
+from ._providers import HOSTS
 from ._server import LocalInferenceServer
 
 
@@ -35,6 +36,16 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
         metavar="DIR",
         help="write the docs' sample inputs (cats.png, sample1.flac...) into DIR first",
     )
+    parser.add_argument(
+        "--as-provider",
+        default=None,
+        choices=[host.name for host in HOSTS],
+        metavar="HOST",
+        help="act as one provider's own host, e.g. fal-ai or fal-ai-queue",
+    )
+    parser.add_argument(
+        "--queue-host", default=None, help="origin of fal's queue URLs in router answers"
+    )
     return parser.parse_args(argv)
 
 
@@ -53,7 +64,12 @@ async def _serve(args: argparse.Namespace) -> None:
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(sig, stop.set)
     server = LocalInferenceServer(
-        host=args.host, port=args.port, token=args.token, token_delay=args.token_delay
+        host=args.host,
+        port=args.port,
+        token=args.token,
+        token_delay=args.token_delay,
+        as_provider=args.as_provider,
+        queue_host=args.queue_host,
     )
     if args.samples is not None:
         names = ", ".join(path.name for path in write_samples(args.samples))

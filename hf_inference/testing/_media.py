@@ -187,3 +187,19 @@ def write_samples(directory: str | os.PathLike[str]) -> list[Path]:
         path.write_bytes(make())
         written.append(path)
     return written
+
+
+def _box(tag: bytes, payload: bytes) -> bytes:
+    return struct.pack(">I", 8 + len(payload)) + tag + payload
+
+
+def mp4(seed: int, size: int = 2048) -> bytes:
+    """An ISO media file: ``ftyp``, then an ``mdat`` of seeded bytes.
+
+    It is not a playable video, but any tool sniffing the container (``ftyp`` at offset 4)
+    recognises an MP4, which is what a client downloading a generated video can check.
+    """
+    ftyp = _box(b"ftyp", b"isom" + struct.pack(">I", 512) + b"isomiso2avc1mp41")
+    pattern = hashlib.sha256(seed.to_bytes(8, "big")).digest()
+    data = (pattern * (size // len(pattern) + 1))[:size]
+    return ftyp + _box(b"free", b"") + _box(b"mdat", data)

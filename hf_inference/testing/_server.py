@@ -9,7 +9,10 @@ Routes (``/models/...`` and ``/hf-inference/models/...`` are the same):
   (``org/name:provider`` allowed);
 * ``/endpoints/{name}``: a TGI-style dedicated endpoint: ``POST /`` (streams when the body
   has ``"stream": true``), ``POST /generate``, ``POST /generate_stream``,
-  ``POST /v1/chat/completions``, ``GET /info``, ``GET /health``.
+  ``POST /v1/chat/completions``, ``GET /info``, ``GET /health``;
+* the provider side (``_providers``): the Hub's ``GET /api/models/{id}`` mapping,
+  ``/{provider}/{the provider's own route}`` for every routed provider, ``/_media/<name>``;
+  with ``as_provider=`` the server plays one provider's own host instead of the router.
 
 Knobs for tests and benchmarks, as ``x-test-*`` request headers or query parameters:
 ``x-test-token-delay`` / ``?token_delay=`` (seconds between stream events, each event its
@@ -23,8 +26,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
-from collections import deque
-from collections.abc import Mapping
+from collections import Counter, deque
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,6 +38,9 @@ from ._base import JSON, SSE, TEXT, ApiError, Binary, TaskInput, decode, encode
 from ._faults import Loading, Step
 from ._outputs import pipeline_text_generation, run_task
 from ._play import Player, StreamOptions
+from ._providers import SHAPES, Call, JobPhase, Match, ProviderHost
+from ._providers._jobs import Job, JobPlan
+from ._providers._results import media_file
 from ._routing import (
     Route,
     is_tgi,
@@ -62,6 +68,9 @@ class RecordedRequest:
     body: bytes
     json: Any  # the decoded JSON body, or None
     model: str | None  # model id, endpoint name, or the body's model on /v1/chat/completions
+    provider: str | None = None  # the provider host that answered: "fal-ai-queue", "together"
+    route: str | None = None  # "hub", "media", or the provider route's shape: "fal-status", ...
+    job: str | None = None  # the job a poll, result or cancel request names
 
 
 class _TrackingServer(web.Server):
@@ -96,6 +105,9 @@ class LocalInferenceServer:
         port: int = 0,
         token: str | None = None,
         token_delay: float = 0.0,
+        as_provider: str | None = None,
+        queue_host: str | None = None,
+        media_host: str | None = None,
     ) -> None:
         self.host = host
         self.port = port
@@ -111,6 +123,10 @@ class LocalInferenceServer:
         self._ids = itertools.count(1)
         self._runner: web.ServerRunner | None = None
         self._player = Player(self._closing)
+        self._providers = ProviderHost(
+            as_provider=as_provider, queue_host=queue_host, media_host=media_host
+        )
+        self._waiters: list[tuple[Callable[[RecordedRequest], bool], asyncio.Future[Any]]] = []
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -199,10 +215,100 @@ class LocalInferenceServer:
         self._always[model] = step
 
     def clear(self) -> None:
-        """Forget recorded requests and every script."""
+        """Forget recorded requests, every script, job plan and broken media, and the Hub
+        lookup counts (model mappings stay)."""
         self.requests.clear()
         self._scripts.clear()
         self._always.clear()
+        self._providers.clear()
+
+    # -- providers -------------------------------------------------------------------------
+
+    @property
+    def as_provider(self) -> str | None:
+        """The provider host this server plays (``"fal-ai"``, ...), or None for the router."""
+        return self._providers.as_provider
+
+    @property
+    def hub_lookups(self) -> Counter[str]:
+        """Hub mapping lookups (``GET /api/models/{id}``) received, per model id."""
+        return self._providers.hub_lookups
+
+    @property
+    def cancelled_jobs(self) -> list[str]:
+        """Ids of the jobs a cancel request named, in order."""
+        return self._providers.book.cancelled
+
+    @property
+    def jobs(self) -> Mapping[str, Job]:
+        """Every job submitted, by id (``polls``, ``state``, ``cancelled``, ``model``)."""
+        return self._providers.book.jobs
+
+    def map_model(
+        self,
+        model_id: str,
+        entries: Sequence[Mapping[str, Any]],
+        *,
+        legacy_dict: bool = False,
+    ) -> None:
+        """What the Hub answers for ``model_id``: provider entries in preference order.
+
+        Each entry: ``provider``, ``providerId``, ``task``, optional ``status`` (default
+        ``live``), ``adapter``, ``adapterWeightsPath``, ``type``. ``legacy_dict`` answers the
+        old form, a dict keyed by provider. ``entries=[]`` is a model no provider serves.
+        """
+        self._providers.map_model(model_id, entries, legacy_dict=legacy_dict)
+
+    def job_plan(self, key: str, *phases: JobPhase | Step, honour_wait: bool = True) -> None:
+        """How the jobs for ``key`` progress, one phase per status poll (see ``_jobs``).
+
+        ``key`` is a provider model id (``fal-ai/wan-t2v``), a provider host or provider
+        name (``fal-ai-queue``, ``replicate``) or ``"*"``; the most specific plan wins. The
+        submit answer shows the first phase, the n-th poll phase n, the last phase repeats;
+        a script step (``Reply(503)``, ``Drop()``) answers that one poll.
+        ``honour_wait=False`` makes replicate ignore ``Prefer: wait``.
+        """
+        self._providers.book.plans[key] = JobPlan.of(phases, honour_wait=honour_wait)
+
+    def break_media(self, key: str = "*") -> None:
+        """Answers for ``key`` (as in ``job_plan``) carry media URLs that answer 404."""
+        self._providers.broken_media.add(key)
+
+    async def wait_request(
+        self, predicate: Callable[[RecordedRequest], bool], timeout: float = 5.0
+    ) -> RecordedRequest:
+        """The first recorded request matching ``predicate``, waiting for it if need be."""
+        for recorded in self.requests:
+            if predicate(recorded):
+                return recorded
+        future: asyncio.Future[RecordedRequest] = asyncio.get_running_loop().create_future()
+        waiter = (predicate, future)
+        self._waiters.append(waiter)
+        try:
+            return await asyncio.wait_for(future, timeout)
+        except asyncio.TimeoutError:
+            raise TimeoutError(
+                f"no matching request in {timeout}s ({len(self.requests)} recorded)"
+            ) from None
+        finally:
+            if waiter in self._waiters:
+                self._waiters.remove(waiter)
+
+    async def job_polled(self, job_id: str | None = None, timeout: float = 5.0) -> str:
+        """Wait until a job (``job_id``, or any) is polled; return the job's id."""
+        recorded = await self.wait_request(
+            lambda r: r.route in _POLL_ROUTES and (job_id is None or r.job == job_id), timeout
+        )
+        assert recorded.job is not None
+        return recorded.job
+
+    def _record(self, recorded: RecordedRequest) -> None:
+        self.requests.append(recorded)
+        for waiter in list(self._waiters):
+            predicate, future = waiter
+            if not future.done() and predicate(recorded):
+                future.set_result(recorded)
+                self._waiters.remove(waiter)
 
     def _next_step(self, key: str) -> Step | None:
         queue = self._scripts.get(key)
@@ -220,9 +326,10 @@ class LocalInferenceServer:
         body = await request.content.read()
         media = request.headers.get("Content-Type", "").split(";")[0].strip().lower()
         json, raw, json_error = _parse_body(body, media)
-        route = parse_path(request.path)
-        model = _model_of(route, json)
-        self.requests.append(
+        match = self._providers.match(request.method, request.path, request.query)
+        route = parse_path(request.path) if match is None else None
+        model = _model_of(route, json) if match is None else self._match_model(match, json)
+        self._record(
             RecordedRequest(
                 method=request.method,
                 path=request.path,
@@ -231,9 +338,14 @@ class LocalInferenceServer:
                 body=body,
                 json=json,
                 model=model,
+                provider=match.host.name if match is not None and match.host else None,
+                route=_route_name(match),
+                job=match.job if match is not None else None,
             )
         )
         try:
+            if match is not None:
+                return await self._provider(request, match, model, json, body, json_error, headers)
             if self.token is not None and not self._authorized(request):
                 return _unauthorized(headers)
             if route is None:
@@ -267,6 +379,93 @@ class LocalInferenceServer:
                 "warnings": [f"There was an inference error: {message}"],
             }
             return json_response(500, crash, headers)
+
+    def _match_model(self, match: Match, json: Any) -> str | None:
+        if match.job is not None:
+            job = self._providers.book.jobs.get(match.job)
+            return job.model if job is not None else None
+        if match.model is not None:
+            return match.model
+        model = json.get("model") if isinstance(json, dict) else None
+        return model if isinstance(model, str) else None
+
+    async def _provider(
+        self,
+        request: web.BaseRequest,
+        match: Match,
+        model: str | None,
+        json: Any,
+        body: bytes,
+        json_error: ApiError | None,
+        headers: dict[str, str],
+    ) -> web.StreamResponse:
+        """The Hub, media files and the provider routes (``_providers``)."""
+        providers = self._providers
+        if match.kind == "media":
+            step = self._next_step("media")
+            if step is not None:
+                route = Route("media", match.model or "")
+                options = self._stream_options(request, route)
+                return await self._player.play(step, request, route, "", json, headers, options)
+            found = media_file(match.model or "") if request.method == "GET" else None
+            if found is None:
+                return json_response(404, {"error": "Not Found"}, headers)
+            return web.Response(body=found[0], headers={**headers, "Content-Type": found[1]})
+        if match.kind == "not-found":
+            if match.host is not None and match.host.error_style == "detail":
+                return json_response(match.status, {"detail": match.message}, headers)
+            return json_response(match.status, {"error": match.message}, headers)
+        name = model or ""
+        chat_route = Route("chat", name)
+        options = self._stream_options(request, chat_route)
+        if match.kind == "hub":
+            providers.hub_lookups[name] += 1
+            step = self._next_step("hub:" + name)
+            if step is not None:
+                return await self._player.play(
+                    step, request, chat_route, name, json, headers, options
+                )
+            expand = request.query.getall("expand[]", []) + request.query.getall("expand", [])
+            authorization = request.headers.get("Authorization", "")
+            status, answer, extra = providers.hub_response(name, expand, authorization)
+            return json_response(
+                status, answer, {**headers, **extra}, "application/json; charset=utf-8"
+            )
+        assert match.host is not None and match.row is not None
+        providers.check_credentials(match, request.headers.get("Authorization", ""), self.token)
+        if match.via_router:
+            headers["x-inference-provider"] = match.host.provider
+        step = self._next_step(name) if match.job is None and name else None
+        if step is not None:
+            return await self._player.play(step, request, chat_route, name, json, headers, options)
+        if json_error is not None and match.row.shape != "transcriptions":
+            raise json_error
+        host = match.host
+        broken = {name, host.name, host.provider, "*"} & providers.broken_media
+        call = Call(
+            host=host,
+            row=match.row,
+            params=match.params,
+            query=request.query,
+            headers=request.headers,
+            json=json,
+            raw=body,
+            media_type=request.headers.get("Content-Type", "").split(";")[0].strip().lower(),
+            response_headers=headers,
+            own_origin=providers.own_origin(match, self.url),
+            media_origin=providers.media_origin(self.url),
+            book=providers.book,
+            mapped_task=lambda m: providers.mapped_task(host.provider, m),
+            model_for_version=providers.model_for_version,
+            provider_id_for=lambda m: providers.provider_id_for(host.provider, m),
+            broken_media=bool(broken),
+            chat=lambda m, j: self._chat(request, Route("chat", m), m, j, len(body), headers),
+            events=lambda e, t: self._player.write_events(request, e, t, options, headers),
+            play=lambda step: self._player.play(
+                step, request, chat_route, name, json, headers, options
+            ),
+        )
+        return await SHAPES[match.row.shape](call)
 
     def _authorized(self, request: web.BaseRequest) -> bool:
         return request.headers.get("Authorization", "") == f"Bearer {self.token}"
@@ -378,8 +577,10 @@ class LocalInferenceServer:
         size: int,
         headers: dict[str, str],
     ) -> web.StreamResponse:
-        if route.kind == "router-chat" and not model:
-            raise _deserialize_missing("model", size)
+        if route.kind == "router-chat":
+            if not model:
+                raise _deserialize_missing("model", size)
+            headers["x-inference-provider"] = self._providers.auto_provider(json["model"])
         req = _chat.parse_chat(json, raw_length=size, model=model)
         if not req.stream:
             answer = _chat.completion_object(req)
@@ -412,6 +613,26 @@ class LocalInferenceServer:
                 headers={**headers, "Content-Type": error.content_type},
             )
         return json_response(error.status, error.body, headers, error.content_type)
+
+
+_POLL_ROUTES = frozenset(
+    {
+        "fal-status",
+        "replicate-get",
+        "wavespeed-result",
+        "together-video-get",
+        "zai-result",
+        "novita-result",
+    }
+)
+
+
+def _route_name(match: Match | None) -> str | None:
+    if match is None:
+        return None
+    if match.kind == "provider" and match.row is not None:
+        return match.row.shape
+    return match.kind
 
 
 def json_response(
