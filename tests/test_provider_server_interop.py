@@ -17,6 +17,7 @@ import anyio.to_thread
 import pytest
 
 from hf_inference.testing import Done, LocalInferenceServer, Queued
+from hf_inference.testing._chat import _GREETING_REPLY
 
 pytestmark = [pytest.mark.interop, pytest.mark.anyio]
 
@@ -106,7 +107,7 @@ def _check(method: str, answer: Any) -> None:
     elif method == "text_generation":
         assert isinstance(answer, str) and answer
     else:
-        assert answer.choices[0].message.content.startswith("Hello there")
+        assert answer.choices[0].message.content.startswith(_GREETING_REPLY)
 
 
 @pytest.mark.parametrize(
