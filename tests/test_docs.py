@@ -221,8 +221,12 @@ def test_pytest_example_passes(
     assert block.pytest_file is not None
     monkeypatch.setenv("HF_TOKEN", "hf_docs_example_token")
     pytester.makefile(".py", **{block.pytest_file[:-3]: block.code})
+    # In a fresh interpreter, as a user runs it: an in-process run drops the modules it
+    # imported first (uvicorn, httptools) from sys.modules on the way out, and a C extension
+    # imported again keeps raising the first copy's exception classes, so uvicorn's httptools
+    # protocol stopped recognising WebSocket upgrades in every later test file.
     # Hypothesis' plugin costs seconds per nested session and these examples do not use it.
-    result = pytester.runpytest_inprocess(
+    result = pytester.runpytest_subprocess(
         "-p", "no:cacheprovider", "-p", "no:hypothesispytest", "-W", "error"
     )
     outcomes = result.parseoutcomes()
