@@ -225,9 +225,10 @@ def test_pytest_example_passes(
     # imported first (uvicorn, httptools) from sys.modules on the way out, and a C extension
     # imported again keeps raising the first copy's exception classes, so uvicorn's httptools
     # protocol stopped recognising WebSocket upgrades in every later test file.
-    # Hypothesis' plugin costs seconds per nested session and these examples do not use it.
+    # Hypothesis' plugin costs seconds per nested session and these examples do not use it;
+    # they run on anyio (tests/test_plugin.py covers pytest-asyncio).
     result = pytester.runpytest_subprocess(
-        "-p", "no:cacheprovider", "-p", "no:hypothesispytest", "-W", "error"
+        "-p", "no:cacheprovider", "-p", "no:hypothesispytest", "-p", "no:asyncio", "-W", "error"
     )
     outcomes = result.parseoutcomes()
     if outcomes.get("skipped") and not (outcomes.get("passed") or outcomes.get("failed")):
