@@ -24,7 +24,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from types import ModuleType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import pytest
 
@@ -35,7 +35,13 @@ if TYPE_CHECKING:
 #: The token the client sends (the server accepts any token unless told otherwise).
 TOKEN = "hf_local_test"
 #: pytest-asyncio's loop scopes: the server runs on the loop of the test that asks for it.
-LOOP_SCOPES = ("function", "class", "module", "package", "session")
+LOOP_SCOPES: tuple[Literal["function", "class", "module", "package", "session"], ...] = (
+    "function",
+    "class",
+    "module",
+    "package",
+    "session",
+)
 _ASYNCIO_FIXTURES = "hf_inference-asyncio-fixtures"
 
 __all__ = ["inference_client", "local_inference_server"]
@@ -80,7 +86,9 @@ def _asyncio_fixtures() -> ModuleType:
                 yield harness
 
         name = f"_hf_inference_asyncio_{scope}"
-        setattr(fixtures, name, pytest_asyncio.fixture(on_asyncio_loop, loop_scope=scope, name=name))
+        setattr(
+            fixtures, name, pytest_asyncio.fixture(on_asyncio_loop, loop_scope=scope, name=name)
+        )
     return fixtures
 
 

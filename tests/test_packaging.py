@@ -81,7 +81,22 @@ def test_metadata_urls_point_somewhere_real(built: Path) -> None:
         (metadata_name,) = [n for n in archive.namelist() if n.endswith(".dist-info/METADATA")]
         metadata = email.parser.Parser().parsestr(archive.read(metadata_name).decode())
     for entry in metadata.get_all("Project-URL") or []:
-        label, _, url = entry.partition(", ")
+        _label, _, url = entry.partition(", ")
         host = urlsplit(url).hostname or ""
         assert url.startswith("https://"), entry
         assert not host.endswith((".local", ".invalid", ".example", ".test", "localhost")), entry
+
+
+def test_wheel_ships_the_pytest_plugin_its_entry_point_names(built: Path) -> None:
+    (wheel,) = built.glob("*.whl")
+    with zipfile.ZipFile(wheel) as archive:
+        names = archive.namelist()
+        (entry_points,) = [n for n in names if n.endswith(".dist-info/entry_points.txt")]
+        text = archive.read(entry_points).decode()
+    assert "[pytest11]\nhf_inference = _hf_inference_pytestplugin" in text
+    assert "_hf_inference_pytestplugin.py" in names
+    # Only the package and the plugin module: nothing else lands in site-packages.
+    assert {n.split("/", 1)[0] for n in names if ".dist-info/" not in n} == {
+        "hf_inference",
+        "_hf_inference_pytestplugin.py",
+    }
