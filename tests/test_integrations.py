@@ -268,8 +268,70 @@ async def test_websocket_sends_a_frame_per_token_then_done(
         assert ws.close_code == 1000
     assert [f["text"] for f in frames[:-1]] == expected
     assert {f["type"] for f in frames[:-1]} == {"token"}
-    # Without details=True, TGI's final event carries no finish reason.
-    assert frames[-1] == {"type": "done", "text": "".join(expected), "finish_reason": None}
+    # The app asks for details, so the last event says why generation ended.
+    assert frames[-1] == {"type": "done", "text": "".join(expected), "finish_reason": "length"}
+
+
+async def test_websocket_done_frame_carries_the_real_finish_reason(
+    server: LocalInferenceServer,
+) -> None:
+    expected = await expected_tokens(server, "Hello", 10)
+    stop = expected[1] + expected[2]  # generation stops once the text ends with these two
+    async with (
+        example_app(server) as url,
+        aiohttp.ClientSession() as http,
+        http.ws_connect(f"{url}/ws/generate") as ws,
+    ):
+        await ws.send_json({"prompt": "Hello", "max_new_tokens": 10, "stop": [stop]})
+        frames = [json.loads(msg.data) async for msg in ws if msg.type is aiohttp.WSMsgType.TEXT]
+        assert ws.close_code == 1000
+    assert [f["text"] for f in frames[:-1]] == expected[:3]
+    assert frames[-1] == {
+        "type": "done",
+        "text": "".join(expected[:3]),
+        "finish_reason": "stop_sequence",
+    }
+    request = server.requests[-1]
+    assert request.json is not None
+    assert request.json["parameters"]["details"] is True
+
+
+@pytest.mark.parametrize("parser", PARSERS)
+async def test_websocket_bad_request_gets_an_error_frame_and_the_socket_stays_usable(
+    server: LocalInferenceServer, parser: str
+) -> None:
+    bad: list[tuple[Any, list[str]]] = [
+        ({"prompt": "Hello", "max_new_tokens": "ten"}, ["max_new_tokens", "integer", "'ten'"]),
+        ({"prompt": "Hello", "max_tokens": 5}, ["max_tokens", "Extra inputs"]),
+        ({"max_new_tokens": 5}, ["prompt", "Field required"]),
+        ({"prompt": "Hello", "max_new_tokens": 0}, ["max_new_tokens", "greater than or equal"]),
+        ("not json at all", ["Invalid JSON"]),
+    ]
+    expected = await expected_tokens(server, "Hello", 3)
+    async with (
+        example_app(server, parser) as url,
+        aiohttp.ClientSession() as http,
+        http.ws_connect(f"{url}/ws/generate") as ws,
+    ):
+        for request, words in bad:
+            if isinstance(request, str):
+                await ws.send_str(request)
+            else:
+                await ws.send_json(request)
+            with anyio.fail_after(10):
+                frame = await ws.receive_json()
+            assert frame["type"] == "error"
+            assert frame["error_type"] == "invalid_request"
+            for word in words:
+                assert word in frame["error"], frame
+        # Still open: a corrected request is answered as usual.
+        await ws.send_json({"prompt": "Hello", "max_new_tokens": 3})
+        frames = [json.loads(msg.data) async for msg in ws if msg.type is aiohttp.WSMsgType.TEXT]
+        assert ws.close_code == 1000
+    assert [f["text"] for f in frames[:-1]] == expected
+    assert frames[-1]["type"] == "done"
+    # No invalid request reached the upstream.
+    assert [r.json["inputs"] for r in server.requests if r.json] == ["Hello", "Hello"]
 
 
 @pytest.mark.parametrize("parser", PARSERS)
