@@ -77,7 +77,7 @@ def test_every_step_kind_has_its_arguments_checked() -> None:
 
 
 GOOD: list[Callable[[], object]] = [
-    lambda: Drop(after_chunks=[b"data: 1\n\n", bytearray(b"data: 2\n\n")]),
+    lambda: Drop(after_chunks=[b"data: 1\n\n", bytearray(b"data: 2\n\n"), memoryview(b"x")]),
     lambda: Drop(after_chunks=(b"x",), send_headers=False),
     lambda: Stall(),
     lambda: BrokenChunked(after_chunks=[b"x"], delay=0.05),

@@ -34,10 +34,10 @@ def _fail(step: object, name: str, accepted: str, value: object) -> TypeError:
 def _check_chunks(step: object, name: str, value: object) -> None:
     # bytes and str are sequences too, of ints and of characters: a classic slip.
     accepted = "a list of bytes chunks, e.g. [b'data: 1\\n\\n']"
-    if isinstance(value, bytes | bytearray | str) or not isinstance(value, Sequence):
+    if isinstance(value, bytes | bytearray | memoryview | str) or not isinstance(value, Sequence):
         raise _fail(step, name, accepted, value)
     for chunk in value:
-        if not isinstance(chunk, bytes | bytearray):
+        if not isinstance(chunk, bytes | bytearray | memoryview):
             raise TypeError(
                 f"{type(step).__name__}({name}=...) takes {accepted}; "
                 f"item {chunk!r} is {type(chunk).__name__}, not bytes"
