@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import ast
 import email.parser
+import re
 import subprocess
 import sys
 import tarfile
@@ -100,3 +102,44 @@ def test_wheel_ships_the_pytest_plugin_its_entry_point_names(built: Path) -> Non
         "hf_inference",
         "_hf_inference_pytestplugin.py",
     }
+
+
+def in_checkout(name: str) -> Path:
+    """A file of the repository that the sdist does not ship: skip when testing an sdist."""
+    path = ROOT / name
+    if not path.exists():
+        pytest.skip(f"{name} is not here (not a git checkout)")
+    return path
+
+
+def test_the_docs_site_claims_no_address_it_does_not_have() -> None:
+    # mkdocs writes site_url into every page's canonical link and the sitemap.
+    config = in_checkout("mkdocs.yml").read_text(encoding="utf-8")
+    assert not re.search(r"^site_url:.*\.(local|invalid|example|test)\b", config, re.M)
+
+
+def noxfile_tree() -> ast.Module:
+    return ast.parse((ROOT / "noxfile.py").read_text(encoding="utf-8"))
+
+
+def test_nox_fails_when_a_python_is_missing() -> None:
+    # Otherwise nox skips the session with a warning and a partial run passes.
+    settings = {
+        ast.unparse(node.targets[0]): node.value
+        for node in ast.walk(noxfile_tree())
+        if isinstance(node, ast.Assign) and len(node.targets) == 1
+    }
+    value = settings.get("nox.options.error_on_missing_interpreters")
+    assert isinstance(value, ast.Constant) and value.value is True
+
+
+def test_ci_asks_pyenv_for_every_python_nox_tests_on() -> None:
+    (pythons,) = [
+        ast.literal_eval(node.value)
+        for node in ast.walk(noxfile_tree())
+        if isinstance(node, ast.Assign) and ast.unparse(node.targets[0]) == "PYTHONS"
+    ]
+    script = in_checkout(".ci/run").read_text(encoding="utf-8")
+    (pattern,) = re.findall(r"grep -E '([^']+)'", script)
+    for version in pythons:
+        assert re.match(pattern, f"{version}.7"), f".ci/run gives pyenv no Python {version}"
