@@ -24,7 +24,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from types import ModuleType
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Literal, cast
 
 import pytest
 
@@ -114,11 +114,10 @@ def _asyncio_loop_scope(request: pytest.FixtureRequest) -> str | None:
 
 def _harness_for(request: pytest.FixtureRequest, fixture: str) -> _Harness:
     if "anyio_backend" in request.fixturenames:
-        harness: Any = request.getfixturevalue("_hf_inference_anyio")
-        return harness  # type: ignore[no-any-return]
+        return cast(_Harness, request.getfixturevalue("_hf_inference_anyio"))
     scope = _asyncio_loop_scope(request)
     if scope is not None and request.config.pluginmanager.hasplugin(_ASYNCIO_FIXTURES):
-        return request.getfixturevalue(f"_hf_inference_asyncio_{scope}")  # type: ignore[no-any-return]
+        return cast(_Harness, request.getfixturevalue(f"_hf_inference_asyncio_{scope}"))
     pytest.fail(
         f"{fixture} runs on the test's event loop, and no async test runner runs this test. "
         "Mark it @pytest.mark.anyio (anyio's pytest plugin, installed with anyio) or "

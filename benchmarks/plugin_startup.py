@@ -1,8 +1,8 @@
-"""What the pytest plugin costs a pytest run that does not use it: ``python -m benchmarks.plugin_startup``.
+"""The pytest plugin's cost to a run that does not use it: ``python -m benchmarks.plugin_startup``.
 
 pytest imports every installed ``pytest11`` plugin at start-up, in every project of the
 environment. Three configurations run one trivial test in a fresh interpreter, interleaved so
-machine load hits them alike; the table gives the median wall time of each and its cost over
+machine load hits them alike; the table gives the median CPU time of each and its cost over
 the run without the plugin:
 
 * ``-p no:hf_inference``: the baseline, no plugin;
@@ -15,11 +15,11 @@ the run without the plugin:
 from __future__ import annotations
 
 import argparse
+import resource
 import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 CONFIGS = {
@@ -37,14 +37,17 @@ QUIET = ["-q", "-p", "no:cacheprovider", "-p", "no:hypothesispytest", "-p", "no:
 
 
 def once(project: Path, extra: list[str]) -> float:
-    start = time.perf_counter()
+    """CPU seconds (user + system) of one pytest process: steadier than wall time on a
+    shared machine, and what start-up work costs."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     subprocess.run(
         [sys.executable, "-m", "pytest", *QUIET, *extra],
         cwd=project,
         check=True,
         capture_output=True,
     )
-    return time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -61,7 +64,7 @@ def main(argv: list[str] | None = None) -> None:
             for name, extra in CONFIGS.items():
                 times[name].append(once(project, extra))
     base = statistics.median(times[next(iter(CONFIGS))])
-    print(f"| An empty pytest run ({args.runs} runs each, interleaved) | median ms | over baseline |")
+    print(f"| An empty pytest run ({args.runs} runs each) | median CPU ms | over baseline |")
     print("|---|---|---|")
     for name, samples in times.items():
         median = statistics.median(samples)
