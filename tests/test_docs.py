@@ -15,7 +15,7 @@ Rules for authors (also in docs/testing.md):
   ``https://<name>.endpoints.huggingface.cloud/<endpoint>`` URLs are rewritten to the local
   server's dedicated endpoint ``<endpoint>``;
 * a block whose first line is ``# test_<name>.py`` is a pytest module: it is run by a nested
-  pytest session and all its tests must pass;
+  pytest session in a fresh interpreter and all its tests must pass;
 * in ```console blocks, every ``$ hf-inference ... --local ...`` command runs in-process; the
   lines after it (up to the next ``$``) are its expected output, skipping lines of ``...``;
   an expected line starting with ``error:`` means a non-zero exit;
