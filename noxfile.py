@@ -9,6 +9,8 @@ import nox
 nox.options.default_venv_backend = "venv"
 nox.options.reuse_existing_virtualenvs = True
 nox.options.sessions = ["tests", "lint", "typing", "docs"]
+# A Python version that is not installed fails the run: a partial run must not look green.
+nox.options.error_on_missing_interpreters = True
 
 PYTHONS = ["3.10", "3.11", "3.12", "3.13"]
 PYPROJECT = nox.project.load_toml("pyproject.toml")
@@ -31,8 +33,9 @@ def tests(session: nox.Session) -> None:
 def lint(session: nox.Session) -> None:
     """ruff check and format check."""
     install_group(session, "lint")
-    session.run("ruff", "check", "hf_inference", "tests", "benchmarks", "noxfile.py")
-    session.run("ruff", "format", "--check", "hf_inference", "tests", "benchmarks", "noxfile.py")
+    paths = ("hf_inference", "_hf_inference_pytestplugin.py", "tests", "benchmarks", "noxfile.py")
+    session.run("ruff", "check", *paths)
+    session.run("ruff", "format", "--check", *paths)
 
 
 @nox.session(python="3.11")
@@ -40,7 +43,9 @@ def typing(session: nox.Session) -> None:
     """mypy --strict over the package and the typing check file."""
     install_group(session, "typing")
     session.install("-e", ".")
-    session.run("mypy", "--strict", "hf_inference", "tests/typing_check.py")
+    session.run(
+        "mypy", "--strict", "hf_inference", "_hf_inference_pytestplugin.py", "tests/typing_check.py"
+    )
 
 
 @nox.session(python="3.11")

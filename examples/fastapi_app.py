@@ -9,8 +9,12 @@ Run it against the bundled local API server (no token, no network)::
     curl -N 'http://127.0.0.1:8000/generate?prompt=Hello&max_new_tokens=20'
     curl -N 'http://127.0.0.1:8000/chat?message=Hello'
 
-WebSocket ``/ws/generate``: send ``{"prompt": "...", "max_new_tokens": 20}``, receive
-``{"type": "token", "text": ...}`` frames, then ``{"type": "done", ...}``.
+WebSocket ``/ws/generate``: send ``{"prompt": "...", "max_new_tokens": 20}`` (and optionally
+``"stop": ["..."]``), receive ``{"type": "token", "text": ...}`` frames, then
+``{"type": "done", "text": ..., "finish_reason": "length" | "eos_token" | "stop_sequence"}``
+and a normal close (1000). A request that is not valid gets
+``{"type": "error", "error": <what is wrong>, "error_type": "invalid_request"}`` and the socket
+stays open for a corrected one; an upstream failure gets an error frame and a 1011 close.
 
 Without ``HF_INFERENCE_BASE_URL`` (or ``HF_INFERENCE_ROUTER_URL``), read by the client as
 everywhere in hf_inference, it talks to the real Inference API (set ``HF_TOKEN``).
@@ -20,9 +24,10 @@ everywhere in hf_inference, it talks to the real Inference API (set ``HF_TOKEN``
 from __future__ import annotations
 
 import os
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, WebSocket
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from starlette.responses import Response
 
 from hf_inference import AsyncInferenceClient
@@ -35,6 +40,47 @@ from hf_inference.integrations.starlette import (
 
 #: One client per app, created at startup and closed at shutdown (see ``lifespan``).
 Client = Annotated[AsyncInferenceClient, Depends(get_client)]
+
+
+class GenerateRequest(BaseModel):
+    """One WebSocket request. Strict: ``"ten"`` is not a number and unknown keys are errors."""
+
+    model_config = ConfigDict(strict=True, extra="forbid")
+
+    prompt: str = Field(min_length=1)
+    max_new_tokens: int = Field(64, ge=1)
+    stop: list[str] = Field(default_factory=list)
+
+    def parameters(self) -> dict[str, Any]:
+        # details=True: TGI's last event then says why generation ended (the done frame's
+        # finish_reason); without it that event carries no details.
+        params: dict[str, Any] = {"max_new_tokens": self.max_new_tokens, "details": True}
+        if self.stop:
+            params["stop"] = self.stop
+        return params
+
+
+def describe(exc: ValidationError) -> str:
+    """``max_new_tokens: Input should be a valid integer (got 'ten')``: one line per problem."""
+    return "; ".join(
+        f"{'.'.join(map(str, e['loc'])) or 'request'}: {e['msg']} (got {e['input']!r})"
+        for e in exc.errors(include_url=False)
+    )
+
+
+async def receive_request(websocket: WebSocket) -> GenerateRequest | None:
+    """The first valid request (each invalid one gets an error frame), or None if the client
+    leaves first."""
+    while True:
+        message = await websocket.receive()
+        if message["type"] == "websocket.disconnect":
+            return None
+        data = message.get("text") or message.get("bytes") or ""
+        try:
+            return GenerateRequest.model_validate_json(data)
+        except ValidationError as exc:
+            error = {"type": "error", "error": describe(exc), "error_type": "invalid_request"}
+            await websocket.send_json(error)
 
 
 def create_app(
@@ -69,13 +115,13 @@ def create_app(
 
     @app.websocket("/ws/generate")
     async def ws_generate(websocket: WebSocket, client: Client) -> None:
-        """Receive one JSON request, stream its tokens back, close."""
+        """Receive one valid JSON request, stream its tokens back, close."""
         await websocket.accept()
-        request = await websocket.receive_json()
+        request = await receive_request(websocket)
+        if request is None:
+            return
         stream = client.text_generation_stream(
-            str(request["prompt"]),
-            model=model,
-            parameters={"max_new_tokens": int(request.get("max_new_tokens", 64))},
+            request.prompt, model=model, parameters=request.parameters()
         )
         await pump_to_websocket(stream, websocket)
 

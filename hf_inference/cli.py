@@ -8,7 +8,8 @@ One subcommand per task, generated from the task table, plus ``chat`` and ``serv
     hf-inference text-to-image --local "an astronaut" -o astronaut.png
     hf-inference serve --port 8080
 
-Exit codes: 0 success, 1 API or I/O error, 2 usage error, 130 interrupted (Ctrl-C).
+Exit codes: 0 success, 1 API, network or output-file error, 2 usage error (including an
+input file that does not exist or cannot be read), 130 interrupted (Ctrl-C).
 """
 
 from __future__ import annotations
@@ -70,7 +71,7 @@ examples:
   hf-inference serve --port 8080                               (a local API server)
 
 token: --token, else $HF_TOKEN, else the Hugging Face token file.
-exit codes: 0 ok, 1 API error, 2 usage error, 130 interrupted.
+exit codes: 0 ok, 1 API/network/output error, 2 usage error (bad input), 130 interrupted.
 """
 
 
@@ -436,6 +437,33 @@ def render(value: Any) -> str:
     return msgspec.json.format(msgspec.json.encode(data), indent=2).decode()
 
 
+#: Tasks that answer an array of numbers (an embedding): printed as one JSON array, which
+#: keeps its shape, or summarised on a terminal, where hundreds of floats help nobody.
+ARRAY_TASKS = frozenset({"feature_extraction"})
+
+
+def shape_of(data: Any) -> tuple[int, ...]:
+    """The shape of nested lists, read along their first elements: ``[[1, 2]] -> (1, 2)``."""
+    shape: list[int] = []
+    while isinstance(data, list):
+        shape.append(len(data))
+        data = data[0] if data else None
+    return tuple(shape)
+
+
+def array_summary(data: Any) -> str:
+    """``array of shape (2, 384); first row: [0.0678, -0.5774, -0.3101, ..., 0.2225]``."""
+    shape = shape_of(data)
+    row = data
+    while isinstance(row, list) and row and isinstance(row[0], list):
+        row = row[0]
+    values = [f"{x:.4f}" if isinstance(x, int | float) else repr(x) for x in row or []]
+    if len(values) > 6:
+        values = [*values[:3], "...", *values[-2:]]
+    where = "; first row" if len(shape) > 1 else ""
+    return f"array of shape {shape}{where}: [{', '.join(values)}]"
+
+
 def _score_row(row: dict[str, Any]) -> str:
     score = row.get("score")
     head = f"{score:8.4f}" if isinstance(score, int | float) else "       -"
@@ -522,8 +550,11 @@ async def _task_command(
             progress.clear()
     if isinstance(result, BinaryOutput):
         _write_binary(result, args, out)
-    elif args.json:
+    elif args.json or (name in ARRAY_TASKS and not _isatty(out.stream)):
         out.json(result)
+    elif name in ARRAY_TASKS:
+        out.line(array_summary(msgspec.to_builtins(result)))
+        print("(every value as a JSON array: --json, or pipe the output)", file=sys.stderr)
     else:
         out.line(render(result))
     return 0

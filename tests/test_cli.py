@@ -7,7 +7,9 @@ in-process through the same ``main()``.
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -24,7 +26,7 @@ from anyio.abc import Process
 
 from hf_inference import AsyncInferenceClient
 from hf_inference._tasks import TASKS
-from hf_inference.cli import build_parser, main, render
+from hf_inference.cli import array_summary, build_parser, main, render, shape_of
 from hf_inference.testing import Loading, LocalInferenceServer
 from hf_inference.types import TextGenerationOutput, TextGenerationStreamOutput
 
@@ -265,6 +267,59 @@ def test_binary_output_is_never_written_to_a_terminal(tmp_path: Path) -> None:
     assert "pass -o FILE" in stderr_line(result)
 
 
+EMBEDDER = "sentence-transformers/all-MiniLM-L6-v2"
+
+
+async def test_feature_extraction_prints_one_json_array_when_piped(
+    tmp_path: Path, server: LocalInferenceServer
+) -> None:
+    async with AsyncInferenceClient(False, base_url=server.base_url) as client:
+        expected = await client.feature_extraction("Hello world", model=EMBEDDER)
+    base = ("feature-extraction", "--base-url", server.base_url, "-m", EMBEDDER, "Hello world")
+    runs = await gather({"piped": arun(tmp_path, *base), "json": arun(tmp_path, *base, "--json")})
+    for result in runs.values():
+        assert result.returncode == 0
+        assert result.stdout.count(b"\n") == 1  # one line: the whole array
+        assert json.loads(result.stdout) == expected  # valid JSON, every value, same shape
+    assert len(expected) > 1
+
+
+@POSIX
+def test_feature_extraction_on_a_terminal_prints_its_shape(tmp_path: Path) -> None:
+    import pty
+
+    controller, terminal = pty.openpty()
+    try:
+        result = subprocess.run(
+            command("feature-extraction", "--local", "-m", EMBEDDER, "Hello world"),
+            stdout=terminal,
+            stderr=subprocess.PIPE,
+            stdin=subprocess.DEVNULL,
+            timeout=TIMEOUT,
+            env=env(tmp_path),
+            check=False,
+        )
+        os.close(terminal)
+        terminal = -1
+        shown = _drain(controller)
+    finally:
+        if terminal >= 0:
+            os.close(terminal)
+        os.close(controller)
+    assert result.returncode == 0
+    assert re.fullmatch(r"array of shape \(\d+,\): \[(-?\d\.\d{4}, ){3}\.\.\., .*\]\r\n", shown)
+    assert "--json" in stderr_line(result)
+
+
+def test_array_summary_keeps_the_shape_of_nested_embeddings() -> None:
+    nested = [[[0.5, -1.0, 2.0]] * 4] * 2
+    assert shape_of(nested) == (2, 4, 3)
+    assert array_summary(nested) == "array of shape (2, 4, 3); first row: [0.5000, -1.0000, 2.0000]"
+    assert array_summary(list(range(10))) == (
+        "array of shape (10,): [0.0000, 1.0000, 2.0000, ..., 8.0000, 9.0000]"
+    )
+
+
 # -- errors ---------------------------------------------------------------------------------
 
 
@@ -297,6 +352,31 @@ def test_usage_errors_exit_2(
     err = capsys.readouterr().err
     assert err.startswith(message)
     assert err.count("\n") == 1
+
+
+def exit_code_table() -> dict[int, str]:
+    page = (Path(__file__).resolve().parents[1] / "docs" / "cli.md").read_text("utf-8")
+    return {
+        int(code): meaning for code, meaning in re.findall(r"^\| (\d+) \| (.+) \|$", page, re.M)
+    }
+
+
+def test_exit_codes_are_the_ones_the_docs_table_gives(tmp_path: Path) -> None:
+    table = exit_code_table()
+    missing_file, missing_text_file, unwritable = run_all(
+        tmp_path,
+        ("image-classification", "--local", "no-such-photo.png"),
+        ("text-classification", "--local", "@no-such-article.txt"),
+        ("text-to-image", "--local", "a horse", "-o", str(tmp_path / "no-dir" / "horse.png")),
+    )
+    # An input file that is not there is a usage error: the command line names it.
+    assert missing_file.returncode == missing_text_file.returncode == 2
+    assert "input file that does not exist" in table[2]
+    assert stderr_line(missing_file) == "error: no such file: 'no-such-photo.png'"
+    assert stderr_line(missing_text_file).startswith("error: cannot read 'no-such-article.txt'")
+    # Failing to write the answer happens after the API call: an I/O error.
+    assert unwritable.returncode == 1
+    assert "output file" in table[1] and "file" not in table[2].replace("input file", "")
 
 
 def test_usage_errors_in_a_real_process(tmp_path: Path) -> None:

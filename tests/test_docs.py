@@ -19,7 +19,7 @@ Rules for authors (also in docs/testing.md):
   the local server) and ``https://<name>.endpoints.huggingface.cloud/<endpoint>`` URLs are
   rewritten to the local server's dedicated endpoint ``<endpoint>``;
 * a block whose first line is ``# test_<name>.py`` is a pytest module: it is run by a nested
-  pytest session and all its tests must pass;
+  pytest session in a fresh interpreter and all its tests must pass;
 * in ```console blocks, every ``$ hf-inference ... --local ...`` command runs in-process; the
   lines after it (up to the next ``$``) are its expected output, skipping lines of ``...``;
   an expected line starting with ``error:`` means a non-zero exit;
@@ -256,9 +256,14 @@ def test_pytest_example_passes(
     assert block.pytest_file is not None
     monkeypatch.setenv("HF_TOKEN", "hf_docs_example_token")
     pytester.makefile(".py", **{block.pytest_file[:-3]: block.code})
-    # Hypothesis' plugin costs seconds per nested session and these examples do not use it.
-    result = pytester.runpytest_inprocess(
-        "-p", "no:cacheprovider", "-p", "no:hypothesispytest", "-W", "error"
+    # In a fresh interpreter, as a user runs it: an in-process run drops the modules it
+    # imported first (uvicorn, httptools) from sys.modules on the way out, and a C extension
+    # imported again keeps raising the first copy's exception classes, so uvicorn's httptools
+    # protocol stopped recognising WebSocket upgrades in every later test file.
+    # Hypothesis' plugin costs seconds per nested session and these examples do not use it;
+    # they run on anyio (tests/test_plugin.py covers pytest-asyncio).
+    result = pytester.runpytest_subprocess(
+        "-p", "no:cacheprovider", "-p", "no:hypothesispytest", "-p", "no:asyncio", "-W", "error"
     )
     outcomes = result.parseoutcomes()
     if outcomes.get("skipped") and not (outcomes.get("passed") or outcomes.get("failed")):

@@ -49,6 +49,17 @@ FIRST_EVENT = (
 )
 # The sans-I/O websockets implementation: the legacy one warns about deprecation.
 WS = "websockets-sansio" if "websockets-sansio" in uvicorn.config.WS_PROTOCOLS else "auto"
+#: uvicorn's two HTTP/1.1 parsers: httptools is the one ``uvicorn[standard]`` brings and uses.
+PARSERS = [
+    pytest.param("h11", id="h11"),
+    pytest.param(
+        "httptools",
+        id="httptools",
+        marks=pytest.mark.skipif(
+            importlib.util.find_spec("httptools") is None, reason="httptools is not installed"
+        ),
+    ),
+]
 
 
 def load_example() -> ModuleType:
@@ -60,7 +71,7 @@ def load_example() -> ModuleType:
 
 
 @asynccontextmanager
-async def serve(app: Any) -> AsyncIterator[str]:
+async def serve(app: Any, parser: str = "auto") -> AsyncIterator[str]:
     """Run ``app`` under uvicorn on 127.0.0.1; yield its URL."""
     # A socket already listening: requests queue in its backlog until uvicorn accepts them,
     # so there is nothing to wait for before the first request.
@@ -69,7 +80,13 @@ async def serve(app: Any) -> AsyncIterator[str]:
     sock.listen(16)
     port = sock.getsockname()[1]
     config = uvicorn.Config(
-        app, lifespan="on", log_config=None, log_level="warning", ws=WS, access_log=False
+        app,
+        lifespan="on",
+        log_config=None,
+        log_level="warning",
+        ws=WS,
+        http=parser,
+        access_log=False,
     )
     server = uvicorn.Server(config)
     try:
@@ -84,10 +101,12 @@ async def serve(app: Any) -> AsyncIterator[str]:
 
 
 @asynccontextmanager
-async def example_app(server: LocalInferenceServer, **kwargs: Any) -> AsyncIterator[str]:
+async def example_app(
+    server: LocalInferenceServer, parser: str = "auto", **kwargs: Any
+) -> AsyncIterator[str]:
     app = load_example().create_app(base_url=server.base_url, **kwargs)
     with anyio.fail_after(20):
-        async with serve(app) as url:
+        async with serve(app, parser) as url:
             yield url
 
 
@@ -234,10 +253,13 @@ async def test_sse_response_takes_any_async_iterable(server: LocalInferenceServe
 # -- WebSocket --------------------------------------------------------------------------------
 
 
-async def test_websocket_sends_a_frame_per_token_then_done(server: LocalInferenceServer) -> None:
+@pytest.mark.parametrize("parser", PARSERS)
+async def test_websocket_sends_a_frame_per_token_then_done(
+    server: LocalInferenceServer, parser: str
+) -> None:
     expected = await expected_tokens(server, "Hello", 10)
     async with (
-        example_app(server) as url,
+        example_app(server, parser) as url,
         aiohttp.ClientSession() as http,
         http.ws_connect(f"{url}/ws/generate") as ws,
     ):
@@ -246,14 +268,79 @@ async def test_websocket_sends_a_frame_per_token_then_done(server: LocalInferenc
         assert ws.close_code == 1000
     assert [f["text"] for f in frames[:-1]] == expected
     assert {f["type"] for f in frames[:-1]} == {"token"}
-    # Without details=True, TGI's final event carries no finish reason.
-    assert frames[-1] == {"type": "done", "text": "".join(expected), "finish_reason": None}
+    # The app asks for details, so the last event says why generation ended.
+    assert frames[-1] == {"type": "done", "text": "".join(expected), "finish_reason": "length"}
 
 
-async def test_websocket_upstream_error_closes_with_1011(server: LocalInferenceServer) -> None:
-    server.script("gpt2", ErrorEvent(after_tokens=1, message="overloaded", error_type="overloaded"))
+async def test_websocket_done_frame_carries_the_real_finish_reason(
+    server: LocalInferenceServer,
+) -> None:
+    expected = await expected_tokens(server, "Hello", 10)
+    stop = expected[1] + expected[2]  # generation stops once the text ends with these two
     async with (
         example_app(server) as url,
+        aiohttp.ClientSession() as http,
+        http.ws_connect(f"{url}/ws/generate") as ws,
+    ):
+        await ws.send_json({"prompt": "Hello", "max_new_tokens": 10, "stop": [stop]})
+        frames = [json.loads(msg.data) async for msg in ws if msg.type is aiohttp.WSMsgType.TEXT]
+        assert ws.close_code == 1000
+    assert [f["text"] for f in frames[:-1]] == expected[:3]
+    assert frames[-1] == {
+        "type": "done",
+        "text": "".join(expected[:3]),
+        "finish_reason": "stop_sequence",
+    }
+    request = server.requests[-1]
+    assert request.json is not None
+    assert request.json["parameters"]["details"] is True
+
+
+@pytest.mark.parametrize("parser", PARSERS)
+async def test_websocket_bad_request_gets_an_error_frame_and_the_socket_stays_usable(
+    server: LocalInferenceServer, parser: str
+) -> None:
+    bad: list[tuple[Any, list[str]]] = [
+        ({"prompt": "Hello", "max_new_tokens": "ten"}, ["max_new_tokens", "integer", "'ten'"]),
+        ({"prompt": "Hello", "max_tokens": 5}, ["max_tokens", "Extra inputs"]),
+        ({"max_new_tokens": 5}, ["prompt", "Field required"]),
+        ({"prompt": "Hello", "max_new_tokens": 0}, ["max_new_tokens", "greater than or equal"]),
+        ("not json at all", ["Invalid JSON"]),
+    ]
+    expected = await expected_tokens(server, "Hello", 3)
+    async with (
+        example_app(server, parser) as url,
+        aiohttp.ClientSession() as http,
+        http.ws_connect(f"{url}/ws/generate") as ws,
+    ):
+        for request, words in bad:
+            if isinstance(request, str):
+                await ws.send_str(request)
+            else:
+                await ws.send_json(request)
+            with anyio.fail_after(10):
+                frame = await ws.receive_json()
+            assert frame["type"] == "error"
+            assert frame["error_type"] == "invalid_request"
+            for word in words:
+                assert word in frame["error"], frame
+        # Still open: a corrected request is answered as usual.
+        await ws.send_json({"prompt": "Hello", "max_new_tokens": 3})
+        frames = [json.loads(msg.data) async for msg in ws if msg.type is aiohttp.WSMsgType.TEXT]
+        assert ws.close_code == 1000
+    assert [f["text"] for f in frames[:-1]] == expected
+    assert frames[-1]["type"] == "done"
+    # No invalid request reached the upstream.
+    assert [r.json["inputs"] for r in server.requests if r.json] == ["Hello", "Hello"]
+
+
+@pytest.mark.parametrize("parser", PARSERS)
+async def test_websocket_upstream_error_closes_with_1011(
+    server: LocalInferenceServer, parser: str
+) -> None:
+    server.script("gpt2", ErrorEvent(after_tokens=1, message="overloaded", error_type="overloaded"))
+    async with (
+        example_app(server, parser) as url,
         aiohttp.ClientSession() as http,
         http.ws_connect(f"{url}/ws/generate") as ws,
     ):
@@ -265,11 +352,12 @@ async def test_websocket_upstream_error_closes_with_1011(server: LocalInferenceS
     assert frames[-1]["error_type"] == "overloaded"
 
 
+@pytest.mark.parametrize("parser", PARSERS)
 async def test_websocket_disconnect_releases_the_upstream_connection(
-    server: LocalInferenceServer,
+    server: LocalInferenceServer, parser: str
 ) -> None:
     server.script("gpt2", Stall(after_chunks=[FIRST_EVENT]))
-    async with example_app(server) as url, aiohttp.ClientSession() as http:
+    async with example_app(server, parser) as url, aiohttp.ClientSession() as http:
         ws = await http.ws_connect(f"{url}/ws/generate")
         await ws.send_json({"prompt": "Hello"})
         first = await ws.receive_json()

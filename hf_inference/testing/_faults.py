@@ -7,6 +7,7 @@ the exchange in the ways real servers and networks do.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Union
@@ -21,6 +22,50 @@ __all__ = [
     "Stall",
     "Step",
 ]
+
+
+# -- argument checks: a wrong argument fails where it is written, not as a 500 mid-test ---------
+
+
+def _fail(step: object, name: str, accepted: str, value: object) -> TypeError:
+    return TypeError(f"{type(step).__name__}({name}=...) takes {accepted}, got {value!r}")
+
+
+def _check_chunks(step: object, name: str, value: object) -> None:
+    # bytes and str are sequences too, of ints and of characters: a classic slip.
+    accepted = "a list of bytes chunks, e.g. [b'data: 1\\n\\n']"
+    if isinstance(value, bytes | bytearray | memoryview | str) or not isinstance(value, Sequence):
+        raise _fail(step, name, accepted, value)
+    for chunk in value:
+        if not isinstance(chunk, bytes | bytearray | memoryview):
+            raise TypeError(
+                f"{type(step).__name__}({name}=...) takes {accepted}; "
+                f"item {chunk!r} is {type(chunk).__name__}, not bytes"
+            )
+
+
+def _check_seconds(step: object, name: str, value: object) -> None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise _fail(step, name, "a number of seconds (int or float)", value)
+    if not math.isfinite(value) or value < 0:
+        raise ValueError(
+            f"{type(step).__name__}({name}=...) takes a finite number of seconds >= 0, "
+            f"got {value!r}"
+        )
+
+
+def _check_count(step: object, name: str, value: object, minimum: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise _fail(step, name, f"an int >= {minimum}", value)
+    if value < minimum:
+        raise ValueError(
+            f"{type(step).__name__}({name}=...) takes an int >= {minimum}, got {value}"
+        )
+
+
+def _check_type(step: object, name: str, value: object, kind: type, accepted: str) -> None:
+    if not isinstance(value, kind):
+        raise _fail(step, name, accepted, value)
 
 
 @dataclass(frozen=True)
@@ -43,6 +88,22 @@ class Reply:
     delay: float = 0.0
     chunk_delay: float = 0.0
 
+    def __post_init__(self) -> None:
+        if isinstance(self.status, bool) or not isinstance(self.status, int):
+            raise _fail(self, "status", "an HTTP status code (int, 100-599)", self.status)
+        if not 100 <= self.status <= 599:
+            raise ValueError(f"Reply(status=...) takes an HTTP status 100-599, got {self.status}")
+        if not isinstance(self.headers, Mapping) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in self.headers.items()
+        ):
+            raise _fail(self, "headers", "a mapping of str to str", self.headers)
+        if self.content_type is not None:
+            _check_type(self, "content_type", self.content_type, str, "a str or None")
+        if self.chunks is not None:
+            _check_chunks(self, "chunks", self.chunks)
+        _check_seconds(self, "delay", self.delay)
+        _check_seconds(self, "chunk_delay", self.chunk_delay)
+
 
 @dataclass(frozen=True)
 class Fault:
@@ -60,6 +121,10 @@ class Stall(Fault):
     after_chunks: Sequence[bytes] = ()
     send_headers: bool = True
 
+    def __post_init__(self) -> None:
+        _check_chunks(self, "after_chunks", self.after_chunks)
+        _check_type(self, "send_headers", self.send_headers, bool, "True or False")
+
 
 @dataclass(frozen=True)
 class Drop(Fault):
@@ -70,6 +135,10 @@ class Drop(Fault):
 
     after_chunks: Sequence[bytes] = ()
     send_headers: bool = True
+
+    def __post_init__(self) -> None:
+        _check_chunks(self, "after_chunks", self.after_chunks)
+        _check_type(self, "send_headers", self.send_headers, bool, "True or False")
 
 
 @dataclass(frozen=True)
@@ -83,6 +152,10 @@ class BrokenChunked(Fault):
     after_chunks: Sequence[bytes] = ()
     delay: float = 0.0
 
+    def __post_init__(self) -> None:
+        _check_chunks(self, "after_chunks", self.after_chunks)
+        _check_seconds(self, "delay", self.delay)
+
 
 @dataclass(frozen=True)
 class Loading(Fault):
@@ -90,6 +163,10 @@ class Loading(Fault):
 
     estimated_time: float = 20.0
     times: int = 1
+
+    def __post_init__(self) -> None:
+        _check_seconds(self, "estimated_time", self.estimated_time)
+        _check_count(self, "times", self.times, 1)
 
 
 @dataclass(frozen=True)
@@ -105,5 +182,21 @@ class ErrorEvent(Fault):
     message: str = "Request failed during generation: Server error: CUDA out of memory"
     error_type: str = "generation"
 
+    def __post_init__(self) -> None:
+        _check_count(self, "after_tokens", self.after_tokens, 0)
+        _check_type(self, "message", self.message, str, "a str")
+        _check_type(self, "error_type", self.error_type, str, "a str")
+
 
 Step = Union[Reply, Fault]  # noqa: UP007 (a runtime alias must work on 3.10)
+
+STEP_KINDS = (Reply, Loading, Stall, Drop, BrokenChunked, ErrorEvent)
+
+
+def check_step(step: object) -> None:
+    """What ``server.script()`` accepts: an instance of one of ``STEP_KINDS``."""
+    if isinstance(step, STEP_KINDS):
+        return
+    names = ", ".join(kind.__name__ for kind in STEP_KINDS)
+    hint = f" (an instance is needed: {step.__name__}(...))" if isinstance(step, type) else ""
+    raise TypeError(f"a scripted step is one of {names}; got {step!r}{hint}")

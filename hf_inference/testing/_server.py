@@ -35,7 +35,7 @@ from aiohttp import web
 
 from . import _chat, _generation
 from ._base import JSON, SSE, TEXT, ApiError, Binary, TaskInput, decode, encode
-from ._faults import Loading, Step
+from ._faults import Loading, Step, check_step
 from ._outputs import pipeline_text_generation, run_task
 from ._play import Player, StreamOptions
 from ._providers import SHAPES, Call, JobPhase, Match, ProviderHost
@@ -208,10 +208,13 @@ class LocalInferenceServer:
 
     def script(self, model: str, *steps: Step) -> None:
         """Queue answers for a model or endpoint name; each request consumes one."""
+        for step in steps:
+            check_step(step)
         self._scripts.setdefault(model, deque()).extend(steps)
 
     def script_always(self, model: str, step: Step) -> None:
         """Answer every request for the model with ``step`` (after any queued steps)."""
+        check_step(step)
         self._always[model] = step
 
     def clear(self) -> None:

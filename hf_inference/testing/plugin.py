@@ -1,45 +1,18 @@
-"""pytest plugin (entry point ``hf_inference``): a running local server and a client bound to it.
+"""The pytest plugin's fixtures under their documented module name.
 
-Async tests run by anyio's pytest plugin can ask for them::
-
-    pytestmark = pytest.mark.anyio
-
-    async def test_my_app(inference_client, local_inference_server):
-        local_inference_server.script("gpt2", Reply(status=503, body={"error": "busy"}))
-        out = await inference_client.text_generation("hi", model="gpt2")
-
-The client talks to the server over real sockets, has no retries (faults show at once) and
-uses the token ``hf_local_test``.
+pytest loads the plugin through the ``pytest11`` entry point ``hf_inference``, which names the
+top-level module ``_hf_inference_pytestplugin``: importing this module would import
+hf_inference (and aiohttp) in every pytest run of the environment. This module stays for
+``pytest_plugins = ["hf_inference.testing.plugin"]`` (e.g. with ``-p no:hf_inference``).
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from typing import TYPE_CHECKING
+from _hf_inference_pytestplugin import (
+    _hf_inference_anyio,
+    inference_client,
+    local_inference_server,
+    pytest_configure,
+)
 
-import pytest
-
-from ._server import LocalInferenceServer
-
-if TYPE_CHECKING:
-    from .._client import AsyncInferenceClient
-
-
-@pytest.fixture
-async def local_inference_server() -> AsyncIterator[LocalInferenceServer]:
-    """A started LocalInferenceServer, closed after the test."""
-    async with LocalInferenceServer() as server:
-        yield server
-
-
-@pytest.fixture
-async def inference_client(
-    local_inference_server: LocalInferenceServer,
-) -> AsyncIterator[AsyncInferenceClient]:
-    """An AsyncInferenceClient bound to ``local_inference_server``, closed after the test."""
-    from .._client import AsyncInferenceClient
-
-    async with AsyncInferenceClient(
-        "hf_local_test", base_url=local_inference_server.base_url, max_retries=0
-    ) as client:
-        yield client
+__all__ = ["_hf_inference_anyio", "inference_client", "local_inference_server", "pytest_configure"]
