@@ -334,3 +334,16 @@ async def test_binary_output_is_not_copied(client, server) -> None:
     image = await client.text_to_image("a cat", model=model_for("text_to_image"))
     assert bytes(image) is image.data
     assert msgspec.json.decode(msgspec.json.encode({"n": len(image)}))["n"] == len(image.data)
+
+
+async def test_text_classification_of_a_batch_gives_one_list_of_labels_per_input(
+    client, server
+) -> None:
+    model = "distilbert/distilbert-base-uncased-finetuned-sst-2-english"
+    texts = ["I love this, it is wonderful", "I hate this, it is awful", "a table"]
+    batch = await client.text_classification(texts, model=model)
+    assert server.requests[-1].json["inputs"] == texts
+    one_by_one = [await client.text_classification(text, model=model) for text in texts]
+    assert batch == one_by_one
+    assert [labels[0].label for labels in batch][:2] == ["POSITIVE", "NEGATIVE"]
+    assert all(isinstance(label, t.TextClassificationOutputElement) for label in batch[0])
