@@ -287,6 +287,16 @@ async def test_chat_completion_and_stream(client, server):
     await server.wait_connections(1)  # ended at [DONE]: the connection went back to the pool
 
 
+async def test_chat_parameters_set_to_none_are_left_out(client, server):
+    # None means "not set": a provider may reject an explicit null (or read it as a value).
+    await client.chat_completion(
+        MESSAGES, model=CHAT_MODEL, max_tokens=5, temperature=None, stop=None, seed=None
+    )
+    body = server.requests[-1].json
+    assert body["max_tokens"] == 5
+    assert not {"temperature", "stop", "seed"} & body.keys()
+
+
 async def test_chat_stream_tool_calls_accumulate(client, server):
     tools = [
         {
@@ -333,6 +343,7 @@ async def test_an_endpoint_url_ending_in_chat_completions_gets_no_second_suffix(
     url = server.endpoint_url("tgi") + "/v1/chat/completions"
     assert (await client.chat_completion(MESSAGES, model=url)).choices
     assert server.requests[-1].path == "/endpoints/tgi/v1/chat/completions"
+    assert server.requests[-1].json["model"] == "tgi"  # the URL names the model, not the body
     assert (await client.endpoint(url).chat_completion(MESSAGES)).choices
     assert server.requests[-1].path == "/endpoints/tgi/v1/chat/completions"
     # An endpoint root gets the OpenAI route appended.

@@ -13,6 +13,7 @@ import tracemalloc
 from collections.abc import AsyncIterator, Iterator, Sequence
 from typing import Any
 
+import anyio
 import pytest
 
 from hf_inference import (
@@ -192,6 +193,24 @@ async def test_a_1_mib_event_is_accepted(client, server):
     assert events[0].generated_text == text
 
 
+async def test_an_endless_error_body_is_read_only_up_to_its_limit(client, server):
+    # An error page of more than 64 KiB whose end never comes: the status is what matters,
+    # so the client stops at 64 KiB instead of waiting for (or buffering) the rest.
+    limit = 64 * 1024
+    page = Reply(
+        status=500,
+        chunks=[b"x" * (limit + 1), b"the rest, never sent"],
+        chunk_delay=60.0,
+        content_type="text/plain",
+    )
+    server.script(GPT2, page)
+    with anyio.fail_after(10), pytest.raises(ServerError) as info:
+        await client.text_generation("x", model=GPT2)
+    assert info.value.status == 500
+    assert info.value.body is not None and set(info.value.body) == {ord("x")}
+    await server.wait_connections(0, timeout=0.5)
+
+
 # -- ends of streams ---------------------------------------------------------------------------
 
 CHAT_CHUNK = (
@@ -303,6 +322,16 @@ async def test_eof_in_the_middle_of_an_event(client, server):
     server.script(GPT2, sse([tgi_event(0), tgi_event(1, final=True)[:-1]]))
     with pytest.raises(IncompleteStreamError, match="in the middle of an event"):
         async for _ in client.text_generation_stream("x", model=GPT2):
+            pass
+    # Where the events say nothing of an end (an untyped stream, a chat stream past its
+    # finish_reason), the cut itself must still be reported, not dropped as a clean end.
+    server.script(GPT2, sse([b'data: {"a": 1}\n\n', b'data: {"b": 2}\n']))
+    with pytest.raises(IncompleteStreamError, match="in the middle of an event"):
+        async for _ in client.streaming_request({"inputs": "x"}, model=GPT2):
+            pass
+    server.script(CHAT, sse([CHAT_CHUNK % b'"stop"', USAGE_CHUNK[:-1]]))
+    with pytest.raises(IncompleteStreamError, match="in the middle of an event"):
+        async for _ in client.chat_completion_stream(MESSAGES, model=CHAT):
             pass
 
 

@@ -19,6 +19,7 @@ import pytest
 import hf_inference
 from hf_inference import BinaryOutput, InvalidInputError, _tasks
 from hf_inference import types as t
+from hf_inference.testing import Reply
 
 pytestmark = pytest.mark.anyio
 
@@ -347,3 +348,14 @@ async def test_text_classification_of_a_batch_gives_one_list_of_labels_per_input
     assert batch == one_by_one
     assert [labels[0].label for labels in batch][:2] == ["POSITIVE", "NEGATIVE"]
     assert all(isinstance(label, t.TextClassificationOutputElement) for label in batch[0])
+
+
+async def test_a_json_answer_to_an_image_task_is_a_decode_error(client, server) -> None:
+    # A 200 carrying JSON where image bytes were asked for (a gateway's error in a 200): the
+    # JSON must not come back dressed as an image.
+    model = "stabilityai/stable-diffusion-2"
+    server.script(model, Reply(body={"error": "NSFW content detected"}))
+    with pytest.raises(hf_inference.DecodeError, match="expected binary data, got JSON") as info:
+        await client.text_to_image("an astronaut", model=model)
+    assert info.value.status == 200
+    assert info.value.body == b'{"error":"NSFW content detected"}'
