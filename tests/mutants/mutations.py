@@ -39,6 +39,29 @@ ROUTING = ("tests/test_client.py", "tests/test_conformance.py", "tests/test_task
 SHAPING = ("tests/test_tasks.py", "tests/test_conformance.py", "tests/test_types.py")
 INTEGRATIONS = ("tests/test_integrations.py",)
 
+_INCOMPLETE = (
+    "class IncompleteStreamError(HfInferenceError):\n"
+    '    """The body ended, or the connection broke, before the stream\'s final event."""\n\n\n'
+)
+_CONNECTION = (
+    "class APIConnectionError(HfInferenceError):\n"
+    '    """The connection could not be made or broke (DNS, refused, reset, TLS)."""\n\n\n'
+)
+#: From IncompleteStreamError to the end of APIConnectionError in _exceptions.py (one snippet,
+#: so that moving the first class below the second and rebasing it is one mutation).
+_INCOMPLETE_THEN_CONNECTION = (
+    _INCOMPLETE
+    + "class InferenceTimeoutError(HfInferenceError, TimeoutError):\n"
+    + '    """A connect, pool, read, first-byte or overall deadline passed."""\n'
+    + "\n"
+    + '    def __init__(self, message: str, *, phase: str = "read", **kwargs: Any):\n'
+    + "        super().__init__(message, **kwargs)\n"
+    + "        self.phase = phase\n\n\n"
+    + "class ModelLoadingTimeout(InferenceTimeoutError):\n"
+    + '    """The model was still loading when the loading budget ran out."""\n\n\n'
+    + _CONNECTION
+)
+
 MUTATIONS: list[Mutation] = [
     # -- SSE decoder ------------------------------------------------------------------------------
     Mutation(
@@ -239,6 +262,17 @@ MUTATIONS: list[Mutation] = [
         "            content.set_exception(\n                APIConnectionError(",
         TRANSPORT,
         "a connection that breaks mid-body is IncompleteStreamError, not APIConnectionError",
+    ),
+    Mutation(
+        "transport-incomplete-body-is-a-connection-error",
+        "hf_inference/_exceptions.py",
+        _INCOMPLETE_THEN_CONNECTION,
+        _INCOMPLETE_THEN_CONNECTION.replace(_INCOMPLETE, "").replace(
+            _CONNECTION,
+            _CONNECTION + _INCOMPLETE.replace("(HfInferenceError)", "(APIConnectionError)"),
+        ),
+        TRANSPORT,
+        "a body cut short is IncompleteStreamError, never an APIConnectionError (may be retried)",
     ),
     Mutation(
         "transport-aiohttp-error-chained",
