@@ -180,6 +180,8 @@ def worker(copy: Path, todo: queue.Queue[Mutation], done: list[Outcome]) -> None
         except queue.Empty:
             return
         outcome = try_mutation(copy, mutation)
+        if STOPPING.is_set():
+            return  # its test run was killed by the interruption: no verdict
         done.append(outcome)
         line = f"{outcome.verdict:8} {mutation.name:48} {outcome.seconds:5.1f} s  {mutation.file}"
         if outcome.verdict != "KILLED":
@@ -187,7 +189,15 @@ def worker(copy: Path, todo: queue.Queue[Mutation], done: list[Outcome]) -> None
         print(line, flush=True)
 
 
+def interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def main(argv: list[str] | None = None) -> int:
+    # Ctrl-C and kill both clean up (even when started in the background, where a shell may
+    # have set SIGINT to be ignored).
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, interrupt)
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
         "-k",
@@ -241,10 +251,14 @@ def main(argv: list[str] | None = None) -> int:
                     thread.join(0.5)  # a short join keeps Ctrl-C responsive
         except KeyboardInterrupt:
             STOPPING.set()
-            # The test runs have their own sessions (Ctrl-C does not reach them): end them
-            # before the copies are deleted. The working tree was never touched.
-            for process in list(RUNNING):
-                kill(process)
+            # The test runs have their own sessions (Ctrl-C does not reach them): end them,
+            # and let each worker put its file back, before the copies are deleted. The
+            # working tree was never touched.
+            for thread in threads:
+                while thread.is_alive():
+                    for process in list(RUNNING):
+                        kill(process)
+                    thread.join(0.2)
             raise
 
     count = {v: sum(o.verdict == v for o in done) for v in ("KILLED", "SURVIVED", "STALE")}
@@ -261,4 +275,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt:
+        print("\ninterrupted: the copies are deleted, the working tree was never touched")
+        sys.exit(130)
