@@ -1,4 +1,4 @@
-"""Development sessions: `nox -s tests lint typing docs` is what CI runs."""
+"""Development sessions: `nox -s tests lint typing docs interop` is what CI runs."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import nox
 
 nox.options.default_venv_backend = "venv"
 nox.options.reuse_existing_virtualenvs = True
-nox.options.sessions = ["tests", "lint", "typing", "docs"]
+nox.options.sessions = ["tests", "lint", "typing", "docs", "interop"]
 # A Python version that is not installed fails the run: a partial run must not look green.
 nox.options.error_on_missing_interpreters = True
 
@@ -64,7 +64,24 @@ def interop(session: nox.Session) -> None:
     """Peer clients (huggingface_hub, openai) against the local server: proof it is faithful."""
     install_group(session, "test", "interop")
     session.install("-e", ".")
-    session.run("pytest", "-m", "interop", "tests/test_interop.py", *session.posargs)
+    # A missing peer fails instead of skipping: CI must not pass by running none of them.
+    session.env["HF_INFERENCE_INTEROP_REQUIRED"] = "1"
+    session.run(
+        "pytest",
+        "-m",
+        "interop",
+        "tests/test_interop.py",
+        "tests/test_provider_server_interop.py",
+        *session.posargs,
+    )
+
+
+@nox.session(python="3.11", default=False)
+def mutants(session: nox.Session) -> None:
+    """Apply each realistic bug of tests/mutants/mutations.py alone; report what no test caught."""
+    install_group(session, "test")
+    session.install("-e", ".")
+    session.run("python", "tests/mutants/run.py", *session.posargs)
 
 
 @nox.session(python="3.11", default=False)

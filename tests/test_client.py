@@ -81,14 +81,17 @@ async def test_stream_yields_tokens_then_final_event(client, server):
 
 
 async def test_async_with_stream_exposes_metadata_and_closes(client, server):
+    # The server keeps the stream open after two tokens: only the client can end it.
+    server.script(GPT2, Stall(after_chunks=[_token_event(0), _token_event(1)]))
     async with client.text_generation_stream("hi", model=GPT2) as stream:
         assert stream.status == 200
         assert stream.headers is not None
+        assert stream.request_id is not None
         first = await stream.__anext__()
-        assert first.token.text
+        assert first.token.text == "t0"
     assert stream.closed
-    # A fully received body went back to the pool: at most that idle connection stays open.
-    assert server.open_connections <= 1
+    # Closed by the exit itself (the stream is still referenced, so not by a finaliser).
+    await server.wait_connections(0, timeout=0.5)
 
 
 def _token_event(i: int) -> bytes:
@@ -118,7 +121,9 @@ async def test_breaking_out_of_a_finished_body_reuses_the_connection(client, ser
             "hi", model=GPT2, parameters={"max_new_tokens": 5}
         ):
             break
-    assert server.open_connections <= 1
+    # Each body had fully arrived when the loop broke: one connection served all 20 calls.
+    assert server.total_connections == 1
+    assert server.open_connections == 1
 
 
 async def test_cancelling_the_consumer_releases_the_connection(client, server):
@@ -140,7 +145,9 @@ async def test_cancelling_the_consumer_releases_the_connection(client, server):
 
 
 async def test_aclose_from_another_task_is_idempotent(client, server):
-    stream = client.text_generation_stream("hi", model=GPT2, parameters={"max_new_tokens": 500})
+    # The server keeps the stream open: only aclose() can end it.
+    server.script(GPT2, Stall(after_chunks=[_token_event(i) for i in range(3)]))
+    stream = client.text_generation_stream("hi", model=GPT2)
     await stream.start()
     await stream.__anext__()
     async with anyio.create_task_group() as tg:
@@ -148,7 +155,8 @@ async def test_aclose_from_another_task_is_idempotent(client, server):
         tg.start_soon(stream.aclose)
     await stream.aclose()
     assert stream.closed
-    assert server.open_connections <= 1
+    assert [event async for event in stream] == []  # closed: nothing more, no error
+    await server.wait_connections(0, timeout=0.5)
 
 
 async def test_a_second_loop_resumes_where_a_break_left_off(client, server):
@@ -194,12 +202,25 @@ async def test_error_event_mid_stream_raises_typed_error(client, server):
         GPT2, ErrorEvent(after_tokens=2, message="CUDA out of memory", error_type="generation")
     )
     seen = []
+    stream = client.text_generation_stream("hi", model=GPT2)
     with pytest.raises(GenerationError, match="CUDA out of memory") as info:
-        async for event in client.text_generation_stream("hi", model=GPT2):
+        async for event in stream:
             seen.append(event)
     assert len(seen) == 2
     assert info.value.error_type == "generation"
-    assert server.open_connections <= 1
+    assert info.value.model == GPT2
+    assert stream.closed
+
+
+async def test_error_event_releases_the_connection_at_once(client, server):
+    # The server keeps the connection open after its error event: the client must close it.
+    error = b'data:{"error":"CUDA out of memory","error_type":"generation"}\n\n'
+    server.script(GPT2, Stall(after_chunks=[_token_event(0), error]))
+    stream = client.text_generation_stream("hi", model=GPT2)
+    with pytest.raises(GenerationError):
+        async for _ in stream:
+            pass
+    await server.wait_connections(0, timeout=0.5)
 
 
 async def test_dropped_connection_mid_stream_is_incomplete(client, server):
@@ -266,6 +287,16 @@ async def test_chat_completion_and_stream(client, server):
     await server.wait_connections(1)  # ended at [DONE]: the connection went back to the pool
 
 
+async def test_chat_parameters_set_to_none_are_left_out(client, server):
+    # None means "not set": a provider may reject an explicit null (or read it as a value).
+    await client.chat_completion(
+        MESSAGES, model=CHAT_MODEL, max_tokens=5, temperature=None, stop=None, seed=None
+    )
+    body = server.requests[-1].json
+    assert body["max_tokens"] == 5
+    assert not {"temperature", "stop", "seed"} & body.keys()
+
+
 async def test_chat_stream_tool_calls_accumulate(client, server):
     tools = [
         {
@@ -291,6 +322,33 @@ async def test_provider_routed_chat_puts_model_in_body(server):
     request = server.requests[-1]
     assert request.path == "/v1/chat/completions"
     assert request.json["model"] == f"{CHAT_MODEL}:together"
+
+
+async def test_provider_hf_inference_keeps_the_hf_inference_route(server):
+    route = f"/hf-inference/models/{CHAT_MODEL}/v1/chat/completions"
+    # Chosen on the client, then per call on a client without a provider: never the router.
+    async with AsyncInferenceClient(TOKEN, base_url=server.base_url, provider="hf-inference") as c:
+        await c.chat_completion(MESSAGES, model=CHAT_MODEL)
+        assert server.requests[-1].path == route
+        assert server.requests[-1].json["model"] == CHAT_MODEL
+        events = [e async for e in c.chat_completion_stream(MESSAGES, model=CHAT_MODEL)]
+        assert events and server.requests[-1].path == route
+    async with AsyncInferenceClient(TOKEN, base_url=server.base_url) as c:
+        await c.chat_completion(MESSAGES, model=CHAT_MODEL, provider="hf-inference")
+        assert server.requests[-1].path == route
+        assert server.requests[-1].json["model"] == CHAT_MODEL
+
+
+async def test_an_endpoint_url_ending_in_chat_completions_gets_no_second_suffix(client, server):
+    url = server.endpoint_url("tgi") + "/v1/chat/completions"
+    assert (await client.chat_completion(MESSAGES, model=url)).choices
+    assert server.requests[-1].path == "/endpoints/tgi/v1/chat/completions"
+    assert server.requests[-1].json["model"] == "tgi"  # the URL names the model, not the body
+    assert (await client.endpoint(url).chat_completion(MESSAGES)).choices
+    assert server.requests[-1].path == "/endpoints/tgi/v1/chat/completions"
+    # An endpoint root gets the OpenAI route appended.
+    assert (await client.endpoint(server.endpoint_url("tgi")).chat_completion(MESSAGES)).choices
+    assert server.requests[-1].path == "/endpoints/tgi/v1/chat/completions"
 
 
 async def test_endpoint_client_shares_the_session(client, server):

@@ -28,7 +28,7 @@ from starlette.requests import Request  # noqa: E402
 from starlette.responses import Response  # noqa: E402
 from starlette.routing import Route  # noqa: E402
 
-from hf_inference import AsyncInferenceClient  # noqa: E402
+from hf_inference import AsyncInferenceClient, Timeout  # noqa: E402
 from hf_inference.integrations.starlette import (  # noqa: E402
     get_client,
     lifespan,
@@ -202,6 +202,31 @@ async def test_upstream_http_error_becomes_a_502(server: LocalInferenceServer) -
         payload = await resp.json()
     assert payload["error_type"] == "NotFoundError"
     assert "does not exist" in payload["error"]
+
+
+async def test_upstream_timeout_becomes_a_504(server: LocalInferenceServer) -> None:
+    # The upstream accepts the request and never answers: the first-byte limit passes.
+    server.script("gpt2", Stall(send_headers=False))
+
+    async def generate(request: Request) -> Response:
+        client = get_client(request)
+        return sse_response(client.text_generation_stream("Hi", model="gpt2"))
+
+    app = Starlette(
+        routes=[Route("/generate", generate)],
+        lifespan=lifespan(base_url=server.base_url, timeout=Timeout(first_byte=0.2)),
+    )
+    with anyio.fail_after(20):
+        async with (
+            serve(app) as url,
+            aiohttp.ClientSession() as http,
+            http.get(f"{url}/generate") as resp,
+        ):
+            assert resp.status == 504
+            payload = await resp.json()
+    assert payload["error_type"] == "InferenceTimeoutError"
+    assert "0.2 s" in payload["error"]
+    await server.wait_connections(0)
 
 
 async def test_keepalive_comments_while_the_upstream_is_silent(

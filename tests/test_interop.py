@@ -3,13 +3,17 @@
 This is the proof that LocalInferenceServer speaks the real protocol and not only the dialect
 our own client understands. Each answer is checked against our client's answer to the same
 request (the server is deterministic) and for internal consistency (a stream spells out the
-non-streamed text). Run with ``nox -s interop``. Without the peer packages, the tests skip.
+non-streamed text). Run with ``nox -s interop`` (CI runs it). Without the peer packages the
+tests skip, except where ``HF_INFERENCE_INTEROP_REQUIRED=1`` (the nox session sets it): there a
+missing peer fails, so CI cannot pass by skipping them all.
 """
 
 from __future__ import annotations
 
+import importlib
 import io
 import json
+import os
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -53,16 +57,23 @@ def no_way_out(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.setenv(name, "127.0.0.1,localhost")
 
 
+def import_peer(module: str) -> Any:
+    """Import a peer package: skip without it, fail without it where CI requires the peers."""
+    if os.environ.get("HF_INFERENCE_INTEROP_REQUIRED") == "1":
+        return importlib.import_module(module)
+    return pytest.importorskip(module)
+
+
 @pytest.fixture
 def hub() -> Any:
     # Every peer client gets a base_url or an endpoint URL, so none of them asks the Hub
     # anything (HF_HUB_OFFLINE would refuse even 127.0.0.1 in huggingface_hub 1.x and later).
-    return pytest.importorskip("huggingface_hub")
+    return import_peer("huggingface_hub")
 
 
 @pytest.fixture
 def openai() -> Any:
-    return pytest.importorskip("openai")
+    return import_peer("openai")
 
 
 @pytest.fixture
@@ -230,7 +241,7 @@ async def test_hub_text_classification(
 async def test_hub_feature_extraction(
     hub: Any, server: LocalInferenceServer, ours: AsyncInferenceClient
 ) -> None:
-    np = pytest.importorskip("numpy")
+    np = import_peer("numpy")
     model = "sentence-transformers/all-MiniLM-L6-v2"
     expected = await ours.feature_extraction("That is a happy person", model=model)
     async with hub.AsyncInferenceClient(base_url=serverless(server, model), token="x") as peer:
@@ -242,7 +253,7 @@ async def test_hub_feature_extraction(
 async def test_hub_text_to_image(
     hub: Any, server: LocalInferenceServer, ours: AsyncInferenceClient
 ) -> None:
-    image_module = pytest.importorskip("PIL.Image")
+    image_module = import_peer("PIL.Image")
     model = "stabilityai/stable-diffusion-2"
     expected = await ours.text_to_image("an astronaut riding a horse", model=model)
     async with hub.AsyncInferenceClient(base_url=serverless(server, model), token="x") as peer:

@@ -15,6 +15,7 @@ from typing import Any
 
 import anyio.to_thread
 import pytest
+from test_interop import import_peer
 
 from hf_inference.testing import Done, LocalInferenceServer, Queued
 from hf_inference.testing._chat import _GREETING_REPLY
@@ -32,7 +33,7 @@ def anyio_backend() -> str:
 
 @pytest.fixture
 def hub(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    hub = pytest.importorskip("huggingface_hub")
+    hub = import_peer("huggingface_hub")
     for name in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"):
         monkeypatch.setenv(name, "http://127.0.0.1:9")
     for name in ("NO_PROXY", "no_proxy"):

@@ -8,18 +8,20 @@ but short (a few tenths of a second) and measured.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import gc
 import logging
 import socket
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from email.utils import formatdate
 from typing import Any
 
 import aiohttp
 import anyio
 import pytest
+from aiohttp import web
 from multidict import CIMultiDict
 
 from hf_inference import (
@@ -319,6 +321,34 @@ async def test_a_body_read_from_an_async_iterable_is_not_sent_twice(client, serv
     assert sleep.delays == []
 
 
+async def one_shot_audio() -> AsyncIterator[bytes]:
+    """An upload that can be read once: sending it again would send nothing."""
+    yield b"RIFF"
+    yield b"\x00" * 64
+
+
+async def test_an_async_iterable_body_is_not_sent_again_after_a_reset(client, server, sleep):
+    whisper = "openai/whisper-large-v3"
+    # The server reads the whole upload, then resets the connection without answering: a
+    # connection failure that a replayable body would be retried after.
+    server.script(whisper, Drop(send_headers=False))
+    with pytest.raises(APIConnectionError):
+        await client.automatic_speech_recognition(one_shot_audio(), model=whisper)
+    assert posts(server, whisper) == 1
+    assert server.requests[-1].body == b"RIFF" + b"\x00" * 64
+    assert sleep.delays == []
+
+
+async def test_an_async_iterable_body_is_not_sent_again_after_a_loading_wait(client, server, sleep):
+    whisper = "openai/whisper-large-v3"
+    server.script(whisper, Loading(estimated_time=2.0))
+    with pytest.raises(ModelLoadingError) as info:
+        await client.automatic_speech_recognition(one_shot_audio(), model=whisper)
+    assert info.value.estimated_time == 2.0
+    assert posts(server, whisper) == 1
+    assert sleep.delays == []  # no wait either: there is nothing to send after it
+
+
 async def test_total_deadline_bounds_the_retries(client, server, sleep):
     server.script_always(GPT2, Reply(status=429, headers={"Retry-After": "5"}))
     with pytest.raises(InferenceTimeoutError) as info:
@@ -481,17 +511,75 @@ async def test_stall_mid_stream_fails_after_the_read_timeout(client, server):
     await server.wait_connections(0, timeout=0.1)
 
 
-async def test_a_slow_consumer_is_not_a_stalled_server(client, server):
-    # The whole body arrives at once; the consumer then takes longer than the read timeout
-    # per event. Reading is not idle while nobody reads.
-    server.script(
-        GPT2, Reply(chunks=[token_event(0) + token_event(1) + token_event(2, final=True)])
-    )
-    events = []
-    async for event in client.text_generation_stream("x", model=GPT2, timeout=Timeout(read=0.1)):
-        events.append(event)
-        await anyio.sleep(0.15)  # the consumer's own work, not a wait for the server
-    assert len(events) == 3
+@contextlib.asynccontextmanager
+async def pushed_event_stream() -> AsyncIterator[tuple[str, Callable[[bytes | None], None]]]:
+    """A server whose one answer is an event stream the test writes: ``push(chunk)`` sends a
+    chunk at once, ``push(None)`` ends the body. Yields (URL, push).
+
+    Nothing is sent that the test did not push, so the test knows when the client's next read
+    has to wait for the server.
+    """
+    outbox: asyncio.Queue[bytes | None] = asyncio.Queue()
+
+    async def answer(request: web.BaseRequest) -> web.StreamResponse:
+        await request.read()
+        response = web.StreamResponse(headers={"Content-Type": "text/event-stream"})
+        await response.prepare(request)
+        while (chunk := await outbox.get()) is not None:
+            await response.write(chunk)
+        await response.write_eof()
+        return response
+
+    runner = web.ServerRunner(web.Server(answer))
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    try:
+        yield f"http://127.0.0.1:{runner.addresses[0][1]}", outbox.put_nowait
+    finally:
+        outbox.put_nowait(None)
+        await runner.cleanup()
+
+
+async def test_a_slow_consumer_is_not_a_stalled_server():
+    # The server is never silent for the read timeout; the consumer spends longer than it on
+    # one event. Only a read that waits counts the server's silence, so no read timeout.
+    pace = LIMIT / 3
+    async with (
+        pushed_event_stream() as (url, push),
+        AsyncInferenceClient(False, max_retries=0) as client,
+        anyio.create_task_group() as tg,
+    ):
+        sent_more = anyio.Event()
+
+        async def server_keeps_sending() -> None:
+            push(token_event(1))
+            for i in range(2, 6):
+                await anyio.sleep(pace)  # the server's own pace, well inside the read timeout
+                push(token_event(i))
+            sent_more.set()
+            push(token_event(6, final=True))
+            push(None)
+
+        push(token_event(0))
+        events = []
+        slow = 0.0
+        stream = client.text_generation_stream("x", model=url, timeout=Timeout(read=LIMIT))
+        async for event in stream:
+            events.append(event)
+            if len(events) == 1:
+                # Nothing more is on its way, so the next read has to wait for the server (the
+                # read watchdog is armed); the server sends on only once that read waits.
+                tg.start_soon(server_keeps_sending)
+            elif len(events) == 2:
+                # The consumer's own work: longer than the read timeout, while the server
+                # sends four more events.
+                started = time.monotonic()
+                await sent_more.wait()
+                slow = time.monotonic() - started
+    assert slow > LIMIT
+    assert [e.index for e in events] == list(range(7))
+    assert events[-1].generated_text
 
 
 async def test_healthy_stream_outlives_read_timeout_and_any_session_total(server):

@@ -326,6 +326,24 @@ async def test_cr_lf_nul_and_bad_names_are_rejected(server, kwargs):
     assert server.total_connections == 0
 
 
+@pytest.mark.parametrize(
+    "url", ["http://user:hunter2@127.0.0.1:9/hf-inference", "https://:hunter2@example.com"]
+)
+async def test_a_url_carrying_credentials_is_refused(client, server, url):
+    # Credentials in a URL end up in logs, reprs and errors: a token goes in token=.
+    for build in (
+        lambda: AsyncInferenceClient(SECRET, base_url=url),
+        lambda: AsyncInferenceClient(SECRET, model=url),
+        lambda: client.endpoint(url),
+    ):
+        with pytest.raises(InvalidInputError, match="credentials") as info:
+            build()
+        assert "hunter2" not in str(info.value)
+    with pytest.raises(InvalidInputError, match="credentials"):
+        await client.text_generation("x", model=url)
+    assert server.total_connections == 0
+
+
 @pytest.mark.parametrize("token", ["hf_a\r\nX-Evil: 1", "hf_a\nb", "hf_\x00a", "hf_a\rb"])
 async def test_tokens_with_cr_lf_nul_are_rejected(server, monkeypatch, token):
     with pytest.raises(InvalidInputError) as info:

@@ -13,9 +13,11 @@ import tracemalloc
 from collections.abc import AsyncIterator, Iterator, Sequence
 from typing import Any
 
+import anyio
 import pytest
 
 from hf_inference import (
+    APIConnectionError,
     AsyncInferenceClient,
     DecodeError,
     GenerationError,
@@ -23,9 +25,10 @@ from hf_inference import (
     ServerError,
     SSEDecodeError,
     SSEEventTooLargeError,
+    StreamError,
     UnprocessableEntityError,
 )
-from hf_inference.testing import BrokenChunked, Drop, LocalInferenceServer, Reply
+from hf_inference.testing import BrokenChunked, Drop, LocalInferenceServer, Reply, Stall
 
 pytestmark = pytest.mark.anyio
 
@@ -88,7 +91,8 @@ async def test_every_line_ending_split_at_every_byte(client, server, newline):
     body = STREAM.replace("\n", newline).encode()
     for chunks in splittings(body):
         assert await raw_events(client, server, chunks) == EXPECTED, chunks
-    assert server.open_connections <= 1
+    # Every stream ended cleanly and gave its connection back: one served them all.
+    assert server.total_connections == 1
 
 
 async def test_utf8_code_points_split_across_chunks(client, server):
@@ -104,7 +108,8 @@ async def test_utf8_code_points_split_across_chunks(client, server):
 )
 async def test_invalid_utf8_is_a_typed_error(client, server, bad):
     chunks = [b'data: {"a": 1}\n\n', b'data: {"t": "' + bad + b'"}\n\n']
-    server.script(GPT2, sse(chunks))
+    # The server keeps the connection open: the client must close it at the error.
+    server.script(GPT2, Stall(after_chunks=chunks))
     seen = []
     with pytest.raises(SSEDecodeError) as info:
         async for event in client.streaming_request({"inputs": "x"}, model=GPT2):
@@ -113,7 +118,7 @@ async def test_invalid_utf8_is_a_typed_error(client, server, bad):
     assert seen in ([], [{"a": 1}])
     assert isinstance(info.value, DecodeError)
     assert info.value.model == GPT2 and info.value.status == 200
-    assert server.open_connections <= 1  # the body was whole: its connection may be pooled
+    await server.wait_connections(0, timeout=0.5)
 
 
 @pytest.mark.parametrize(
@@ -188,6 +193,24 @@ async def test_a_1_mib_event_is_accepted(client, server):
     assert events[0].generated_text == text
 
 
+async def test_an_endless_error_body_is_read_only_up_to_its_limit(client, server):
+    # An error page of more than 64 KiB whose end never comes: the status is what matters,
+    # so the client stops at 64 KiB instead of waiting for (or buffering) the rest.
+    limit = 64 * 1024
+    page = Reply(
+        status=500,
+        chunks=[b"x" * (limit + 1), b"the rest, never sent"],
+        chunk_delay=60.0,
+        content_type="text/plain",
+    )
+    server.script(GPT2, page)
+    with anyio.fail_after(10), pytest.raises(ServerError) as info:
+        await client.text_generation("x", model=GPT2)
+    assert info.value.status == 500
+    assert info.value.body is not None and set(info.value.body) == {ord("x")}
+    await server.wait_connections(0, timeout=0.5)
+
+
 # -- ends of streams ---------------------------------------------------------------------------
 
 CHAT_CHUNK = (
@@ -230,7 +253,8 @@ async def test_done_spellings_end_the_stream(client, server, done):
     ids=["not-json", "truncated-json", "wrong-type", "missing-field"],
 )
 async def test_undecodable_event_names_its_index(client, server, second, match):
-    server.script(GPT2, sse([tgi_event(0), second, tgi_event(2, final=True)]))
+    # The server keeps the connection open: the client must close it at the bad event.
+    server.script(GPT2, Stall(after_chunks=[tgi_event(0), second, tgi_event(2, final=True)]))
     seen = []
     with pytest.raises(DecodeError, match=match) as info:
         async for event in client.text_generation_stream("x", model=GPT2):
@@ -238,7 +262,7 @@ async def test_undecodable_event_names_its_index(client, server, second, match):
     assert len(seen) == 1
     assert info.value.event_index == 2
     assert info.value.model == GPT2
-    assert server.open_connections <= 1
+    await server.wait_connections(0, timeout=0.5)
 
 
 async def test_clean_eof_before_the_final_event(client, server):
@@ -252,10 +276,62 @@ async def test_clean_eof_before_the_final_event(client, server):
             pass
 
 
+USAGE_CHUNK = (
+    b'data: {"object":"chat.completion.chunk","id":"1","created":1,"model":"m",'
+    b'"system_fingerprint":"x","choices":[],'
+    b'"usage":{"prompt_tokens":3,"completion_tokens":1,"total_tokens":4}}\n\n'
+)
+
+
+async def test_a_chat_stream_whose_last_chunk_is_its_usage_is_complete(client, server):
+    # No [DONE]: the last chunk has no choices, only the usage that follows the final choice.
+    server.script(CHAT, sse([CHAT_CHUNK % b"null", CHAT_CHUNK % b'"stop"', USAGE_CHUNK]))
+    chunks = [c async for c in client.chat_completion_stream(MESSAGES, model=CHAT)]
+    assert len(chunks) == 3
+    assert chunks[-1].choices == []
+    assert chunks[-1].usage is not None and chunks[-1].usage.total_tokens == 4
+
+
+async def test_a_tgi_final_event_with_details_and_no_text_is_complete(client, server):
+    # TGI with return_full_text or a detokenizer hiccup: the final event carries its details
+    # (finish reason) and no generated_text. The stream ended properly.
+    final = (
+        b'data:{"index":1,"token":{"id":1,"text":"t","logprob":-1.0,"special":false},'
+        b'"generated_text":null,"details":{"finish_reason":"length","generated_tokens":2}}\n\n'
+    )
+    server.script(GPT2, sse([tgi_event(0), final]))
+    events = [e async for e in client.text_generation_stream("x", model=GPT2)]
+    assert len(events) == 2
+    assert events[-1].generated_text is None
+    assert events[-1].details is not None and events[-1].details.finish_reason == "length"
+
+
+async def test_a_named_error_event_with_plain_text_data_raises_a_stream_error(client, server):
+    error = b"event: error\ndata: Model is overloaded, please retry later\n\n"
+    server.script(GPT2, sse([tgi_event(0), error, tgi_event(1, final=True)]))
+    seen = []
+    with pytest.raises(StreamError, match="Model is overloaded, please retry later") as info:
+        async for event in client.text_generation_stream("x", model=GPT2):
+            seen.append(event)
+    assert len(seen) == 1
+    assert info.value.model == GPT2
+    assert info.value.status == 200
+
+
 async def test_eof_in_the_middle_of_an_event(client, server):
     server.script(GPT2, sse([tgi_event(0), tgi_event(1, final=True)[:-1]]))
     with pytest.raises(IncompleteStreamError, match="in the middle of an event"):
         async for _ in client.text_generation_stream("x", model=GPT2):
+            pass
+    # Where the events say nothing of an end (an untyped stream, a chat stream past its
+    # finish_reason), the cut itself must still be reported, not dropped as a clean end.
+    server.script(GPT2, sse([b'data: {"a": 1}\n\n', b'data: {"b": 2}\n']))
+    with pytest.raises(IncompleteStreamError, match="in the middle of an event"):
+        async for _ in client.streaming_request({"inputs": "x"}, model=GPT2):
+            pass
+    server.script(CHAT, sse([CHAT_CHUNK % b'"stop"', USAGE_CHUNK[:-1]]))
+    with pytest.raises(IncompleteStreamError, match="in the middle of an event"):
+        async for _ in client.chat_completion_stream(MESSAGES, model=CHAT):
             pass
 
 
@@ -272,11 +348,34 @@ async def test_broken_connection_mid_stream_is_incomplete(client, server, fault)
             seen.append(event)
     assert len(seen) == 1
     assert info.value.model == GPT2
+    # Not a connection failure: code that sends again after one must not resend a stream.
+    assert not isinstance(info.value, APIConnectionError)
     # The broken connection was discarded, not pooled: the next call opens a new one.
     await server.wait_connections(0, timeout=0.1)
     before = server.total_connections
     assert (await client.text_generation("x", model=GPT2)).generated_text
     assert server.total_connections == before + 1
+
+
+HALF_A_BODY = b'[{"generated_text": "The answer'
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [Drop(after_chunks=[HALF_A_BODY]), BrokenChunked(after_chunks=[HALF_A_BODY], delay=0.05)],
+    ids=["tcp-reset", "broken-chunked"],
+)
+async def test_broken_connection_mid_body_is_incomplete_not_a_connection_error(
+    client, server, fault
+):
+    # The headers arrived, so the request was answered: a break in its body is an incomplete
+    # body (never sent again), not a connection failure (which may be retried).
+    server.script(GPT2, fault)
+    with pytest.raises(IncompleteStreamError) as info:
+        await client.text_generation("x", model=GPT2)
+    assert not isinstance(info.value, APIConnectionError)
+    assert info.value.model == GPT2
+    await server.wait_connections(0, timeout=0.1)
 
 
 async def test_html_200_on_a_stream_call_is_typed(client, server):

@@ -19,6 +19,7 @@ import pytest
 import hf_inference
 from hf_inference import BinaryOutput, InvalidInputError, _tasks
 from hf_inference import types as t
+from hf_inference.testing import Reply
 
 pytestmark = pytest.mark.anyio
 
@@ -334,3 +335,27 @@ async def test_binary_output_is_not_copied(client, server) -> None:
     image = await client.text_to_image("a cat", model=model_for("text_to_image"))
     assert bytes(image) is image.data
     assert msgspec.json.decode(msgspec.json.encode({"n": len(image)}))["n"] == len(image.data)
+
+
+async def test_text_classification_of_a_batch_gives_one_list_of_labels_per_input(
+    client, server
+) -> None:
+    model = "distilbert/distilbert-base-uncased-finetuned-sst-2-english"
+    texts = ["I love this, it is wonderful", "I hate this, it is awful", "a table"]
+    batch = await client.text_classification(texts, model=model)
+    assert server.requests[-1].json["inputs"] == texts
+    one_by_one = [await client.text_classification(text, model=model) for text in texts]
+    assert batch == one_by_one
+    assert [labels[0].label for labels in batch][:2] == ["POSITIVE", "NEGATIVE"]
+    assert all(isinstance(label, t.TextClassificationOutputElement) for label in batch[0])
+
+
+async def test_a_json_answer_to_an_image_task_is_a_decode_error(client, server) -> None:
+    # A 200 carrying JSON where image bytes were asked for (a gateway's error in a 200): the
+    # JSON must not come back dressed as an image.
+    model = "stabilityai/stable-diffusion-2"
+    server.script(model, Reply(body={"error": "NSFW content detected"}))
+    with pytest.raises(hf_inference.DecodeError, match="expected binary data, got JSON") as info:
+        await client.text_to_image("an astronaut", model=model)
+    assert info.value.status == 200
+    assert info.value.body == b'{"error":"NSFW content detected"}'
