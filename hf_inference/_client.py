@@ -7,6 +7,7 @@ row of the task table; nothing task-specific lives here beyond the signature and
 from __future__ import annotations
 
 import logging
+import os
 import ssl as _ssl
 import time
 from collections.abc import AsyncIterable, Awaitable, Callable, Mapping, Sequence
@@ -19,6 +20,7 @@ import anyio
 import msgspec
 
 from . import _tasks as tasks
+from . import providers
 from . import types as t
 from ._config import (
     DEFAULT_BASE_URL,
@@ -30,6 +32,7 @@ from ._config import (
     Timeout,
     check_header_name,
     check_header_value,
+    env_hub_url,
     is_url,
     origin_of,
     resolve_token,
@@ -44,8 +47,12 @@ from ._exceptions import (
     InvalidInputError,
     ModelLoadingError,
     ModelLoadingTimeout,
+    NotFoundError,
     error_from_response,
 )
+from ._exchange import ProviderExchange, check_streamable, provider_call
+from ._jobs import JobProgress
+from ._mapping import DEFAULT_TTL, MappingCache, hub_model_url
 from ._params import CALL_OPTION_NAMES, CallOptions, ChatCompletionParameters
 from ._payloads import (
     b64,
@@ -70,15 +77,26 @@ Sleep = Callable[[float], Awaitable[None]]
 
 _any_decoder = msgspec.json.Decoder()
 _MAX_REDIRECTS = 5
+#: The provider policy of a client built without ``provider=``.
+DEFAULT_PROVIDER = providers.AUTO
 Messages = Sequence[Mapping[str, Any] | t.ChatMessage]
 
 
 class AsyncInferenceClient:
-    """Async client for the Hugging Face Inference API, dedicated endpoints and routed chat.
+    """Async client for Hugging Face inference: Inference Providers, hf-inference, endpoints.
 
-    ``token``: a token string; ``None`` looks up ``HF_TOKEN`` then the token file; ``False``
-    stays anonymous. ``model``: the default model id or endpoint URL. ``base_url``: where
-    serverless calls go (default ``https://router.huggingface.co/hf-inference``).
+    ``token``: a Hugging Face token (``hf_...``, sent to the router and the Hub only) or a
+    provider's own key (sent straight to that provider); ``None`` looks up ``HF_TOKEN`` then
+    the token file; ``False`` stays anonymous. ``model``: the default model id or endpoint URL.
+    ``provider``: ``"auto"``, the default (None means the same: the Hub's first live provider
+    for the task; the router's own choice for chat), or a provider name
+    (``hf_inference.providers.PROVIDERS``).
+    ``base_url``: a serverless base; given, calls go there as to hf-inference and the Hub is
+    never asked. ``router_url`` / ``hub_url``: where the router and the Hub are (defaults:
+    ``HF_INFERENCE_ROUTER_URL`` else router.huggingface.co; ``HF_ENDPOINT`` else
+    huggingface.co). ``provider_urls``: a provider's direct base URL, by name (for a private
+    gateway or a local test server). ``on_progress``: called with each ``JobProgress`` of a
+    provider job (queue position, status).
     """
 
     def __init__(
@@ -88,6 +106,9 @@ class AsyncInferenceClient:
         model: str | None = None,
         base_url: str | None = None,
         provider: str | None = None,
+        router_url: str | None = None,
+        hub_url: str | None = None,
+        provider_urls: Mapping[str, str] | None = None,
         headers: Mapping[str, str] | None = None,
         timeout: Timeout | float | None = DEFAULT_TIMEOUT,
         session: aiohttp.ClientSession | None = None,
@@ -105,6 +126,8 @@ class AsyncInferenceClient:
         sleep: Sleep | None = None,
         clock: Callable[[], float] | None = None,
         on_loading: Callable[[float, float], None] | None = None,
+        on_progress: Callable[[JobProgress], None] | None = None,
+        mapping_ttl: float = DEFAULT_TTL,
         _transport: Transport | None = None,
         _endpoint: str | None = None,
     ) -> None:
@@ -115,9 +138,29 @@ class AsyncInferenceClient:
         elif model is not None:
             validate_url(model)
         self.model = model
-        self.base_url = validate_url(base_url) if base_url else DEFAULT_BASE_URL
-        self.router_url = self._router_for(self.base_url)
-        self.provider = provider
+        self._explicit_base = validate_url(base_url) if base_url else None
+        if router_url:
+            self.router_url = validate_url(router_url)
+        elif self._explicit_base is not None:
+            self.router_url = self._router_for(self._explicit_base)
+        else:
+            env = os.environ.get("HF_INFERENCE_ROUTER_URL", "").strip()
+            self.router_url = validate_url(env) if env else ROUTER_URL
+        if self._explicit_base is not None:
+            self.base_url = self._explicit_base
+        elif self.router_url == ROUTER_URL:
+            self.base_url = DEFAULT_BASE_URL
+        else:
+            self.base_url = f"{self.router_url}/hf-inference"
+        self.hub_url = validate_url(hub_url) if hub_url else env_hub_url()
+        if provider not in (None, providers.AUTO):
+            providers.provider_row(provider)
+        self.provider = provider or DEFAULT_PROVIDER
+        self._provider_urls = {
+            name: validate_url(url) for name, url in (provider_urls or {}).items()
+        }
+        for name in self._provider_urls:
+            providers.provider_row(name)
         self.timeout = Timeout.of(timeout)
         self.retry = RetryPolicy(
             max_retries=max_retries, wait_for_model=wait_for_model, loading_budget=loading_budget
@@ -130,6 +173,8 @@ class AsyncInferenceClient:
         self._sleep: Sleep = sleep or anyio.sleep
         self._clock: Callable[[], float] = clock or time.time
         self._on_loading = on_loading
+        self._on_progress = on_progress
+        self._mappings = MappingCache(self._fetch_mapping, ttl=mapping_ttl)
         self._limiter = anyio.CapacityLimiter(max_concurrency) if max_concurrency else None
         base_headers = default_headers()
         if bill_to is not None:
@@ -143,7 +188,7 @@ class AsyncInferenceClient:
         self._transport = _transport or Transport(
             session=session, max_connections=max_connections, ssl=ssl, trust_env=trust_env
         )
-        trusted = {origin_of(self.base_url), origin_of(self.router_url)}
+        trusted = {origin_of(self.base_url), origin_of(self.router_url), origin_of(self.hub_url)}
         trusted |= {("https", host, 443) for host in HUGGING_FACE_HOSTS}
         if self._endpoint is not None:
             trusted.add(origin_of(self._endpoint))
@@ -195,41 +240,70 @@ class AsyncInferenceClient:
         await self.aclose()
 
     # -- routing and headers --------------------------------------------------------------------
-    def _target(
-        self, spec: tasks.TaskSpec[Any], model: str | None, provider: str | None = None
-    ) -> tuple[str, str | None]:
-        """(URL, model id for the body and errors) for one call.
+    def _plan(
+        self, spec: tasks.TaskSpec[Any], model: str | None, options: Mapping[str, Any]
+    ) -> providers.Direct | providers.NeedsMapping | providers.Routed:
+        """Where one call goes, as far as it is known without the Hub (see ``providers.plan``)."""
+        return providers.plan(
+            providers.hub_task(spec.name),
+            model if model is not None else self.model,
+            options.get("provider") or self.provider,
+            endpoint=self._endpoint,
+            base_url=self._explicit_base,
+            router_url=self.router_url,
+            credential=options.get("token") or self._token,
+            pipeline=spec.route is tasks.Route.PIPELINE,
+            provider_urls=self._provider_urls,
+        )
 
-        Chat goes through the provider router when a provider other than hf-inference is
-        chosen (per call, else on the client) or the model id carries a ``:provider`` suffix.
-        """
-        model = model if model is not None else self.model
-        if model is None:
-            if self._endpoint is None:
-                raise InvalidInputError(
-                    f"no model given for {spec.name}: pass model=... or set it on the client"
-                )
-            return self._endpoint_route(self._endpoint, spec), None
-        if is_url(model):
-            return self._endpoint_route(validate_url(model), spec), model
-        validate_model_id(model)
-        if self._endpoint is not None:
-            return self._endpoint_route(self._endpoint, spec), model
-        provider = provider or self.provider
-        routed = (provider is not None and provider != "hf-inference") or ":" in model
-        if spec.route is tasks.Route.CHAT and routed:
-            return f"{self.router_url}/v1/chat/completions", model
-        if spec.route is tasks.Route.PIPELINE:
-            return f"{self.base_url}/models/{model}/pipeline/{spec.name}", model
-        if spec.route is tasks.Route.CHAT:
-            return f"{self.base_url}/models/{model}/v1/chat/completions", model
-        return f"{self.base_url}/models/{model}", model
+    async def _where(
+        self, spec: tasks.TaskSpec[Any], model: str | None, options: Mapping[str, Any]
+    ) -> providers.Direct | providers.Routed:
+        """The plan of one call, asking the Hub for the model's providers when needed."""
+        plan = self._plan(spec, model, options)
+        if not isinstance(plan, providers.NeedsMapping):
+            return plan
+        entries = self._mappings.cached(plan.model) or await self._mappings.get(plan.model)
+        return providers.resolve(
+            plan,
+            entries,
+            router_url=self.router_url,
+            credential=options.get("token") or self._token,
+            pipeline=spec.route is tasks.Route.PIPELINE,
+            provider_urls=self._provider_urls,
+        )
 
-    @staticmethod
-    def _endpoint_route(url: str, spec: tasks.TaskSpec[Any]) -> str:
-        if spec.route is tasks.Route.CHAT and not url.endswith("/chat/completions"):
-            return f"{url}/v1/chat/completions"
-        return url
+    async def _fetch_mapping(self, model: str) -> bytes:
+        """The Hub's model info with its provider mapping (an HF token only, never a key)."""
+        url = hub_model_url(self.hub_url, model)
+        headers = default_headers()
+        if self._token and self._token.startswith("hf_"):
+            headers["authorization"] = "Bearer " + self._token
+        try:
+            response = await self._send(url, headers, None, {}, model, method="GET")
+        except NotFoundError as exc:
+            raise NotFoundError(
+                f"model {model} not found on the Hub ({self.hub_url}): {exc.message}",
+                status=exc.status,
+                model=model,
+                request_id=exc.request_id,
+            ) from None
+        return await response.read(self.max_response_size)
+
+    def _exchange(self, plan: providers.Routed, options: CallOptions) -> ProviderExchange:
+        timeout = Timeout.of(options["timeout"]) if "timeout" in options else self.timeout
+        return ProviderExchange(
+            plan,
+            send=self._send,
+            download=self._download,
+            sleep=self._sleep,
+            base_headers=self._base_headers,
+            credential=options.get("token") or self._token,
+            options=options,
+            timeout=timeout,
+            max_response_size=self.max_response_size,
+            on_progress=options.get("on_progress", self._on_progress),
+        )
 
     def _headers(
         self,
@@ -496,33 +570,38 @@ class AsyncInferenceClient:
             extra["stream"] = True
         return json_body(inputs_payload(inputs, parameters, extra)), "application/json"
 
-    def _chat_body(
-        self,
-        spec: tasks.TaskSpec[Any],
-        messages: Messages,
-        model: str | None,
-        url: str,
-        params: Mapping[str, Any],
-        stream: bool,
-    ) -> bytes:
+    def _chat_model(self, plan: providers.Direct, options: Mapping[str, Any]) -> str:
+        """The body's ``model``: on the router's chat route ``model:provider`` for a provider."""
+        model = plan.model
+        if model is None or is_url(model):
+            return "tgi"
+        provider = options.get("provider") or self.provider
+        if (
+            plan.router_chat
+            and ":" not in model
+            and provider not in (providers.AUTO, "hf-inference")
+        ):
+            return f"{model}:{provider}"
+        return model
+
+    @staticmethod
+    def _chat_messages(messages: Messages) -> list[Any]:
         if not isinstance(messages, list | tuple):
             raise InvalidInputError("messages must be a list of {'role': ..., 'content': ...}")
-        provider = params.get("provider") or self.provider
-        body_model = model or "tgi"
-        if model is not None and not is_url(model) and provider and ":" not in model:
-            # On the hf-inference route the model is in the URL; the router needs the suffix.
-            body_model = f"{model}:{provider}" if provider != "hf-inference" else model
-        if model is not None and is_url(model):
-            body_model = "tgi"
-        body: dict[str, Any] = {
-            "model": body_model,
-            "messages": [
-                msgspec.to_builtins(m) if isinstance(m, t.ChatMessage) else m for m in messages
-            ],
-        }
-        for key, value in params.items():
-            if key not in CALL_OPTION_NAMES and key != "provider" and value is not None:
-                body[key] = value
+        return [msgspec.to_builtins(m) if isinstance(m, t.ChatMessage) else m for m in messages]
+
+    @staticmethod
+    def _chat_params(params: Mapping[str, Any], stream: bool) -> dict[str, Any]:
+        body = {k: v for k, v in params.items() if k not in CALL_OPTION_NAMES and v is not None}
+        if stream:
+            body["stream"] = True
+        return body
+
+    def _chat_body(
+        self, messages: Messages, body_model: str, params: Mapping[str, Any], stream: bool
+    ) -> bytes:
+        body: dict[str, Any] = {"model": body_model, "messages": self._chat_messages(messages)}
+        body.update(self._chat_params(params, False))
         body.update(params.get("extra_body") or {})
         if stream:
             body["stream"] = True
@@ -565,7 +644,16 @@ class AsyncInferenceClient:
         parameters: Mapping[str, Any] | None,
         options: CallOptions,
     ) -> Out:
-        url, model_id = self._target(spec, model)
+        plan = self._plan(spec, model, options)
+        if not isinstance(plan, providers.Direct):
+            plan = await self._where(spec, model, options)
+            if isinstance(plan, providers.Routed):
+                exchange = self._exchange(plan, options)
+                result: Out = await provider_call(
+                    spec, exchange, inputs, parameters, options, self.hub_url
+                )
+                return result
+        url, model_id = plan.url, plan.model
         body, content_type = await self._body(spec, inputs, parameters, options, model_id)
         headers = self._headers(url, options, content_type, spec.accept)
         response = await self._send(url, headers, body, options, model_id)
@@ -579,19 +667,27 @@ class AsyncInferenceClient:
         parameters: Mapping[str, Any] | None,
         options: CallOptions,
     ) -> AsyncStream[Out]:
-        url, model_id = self._target(spec, model)
+        first = self._plan(spec, model, options)  # bad input fails here, before any I/O
 
         async def open_stream() -> Response:
-            body, content_type = await self._body(
-                spec, inputs, parameters, options, model_id, stream=True
+            plan = (
+                first
+                if isinstance(first, providers.Direct)
+                else await self._where(spec, model, options)
             )
-            headers = self._headers(url, options, content_type, "text/event-stream")
-            return await self._send(url, headers, body, options, model_id, stream=True)
+            if isinstance(plan, providers.Routed):
+                check_streamable(plan, spec)
+            assert isinstance(plan, providers.Direct)
+            body, content_type = await self._body(
+                spec, inputs, parameters, options, plan.model, stream=True
+            )
+            headers = self._headers(plan.url, options, content_type, "text/event-stream")
+            return await self._send(plan.url, headers, body, options, plan.model, stream=True)
 
         return AsyncStream(
             open_stream,
             spec.decoder,
-            model=model_id,
+            model=model or self.model,
             is_complete=tasks.stream_is_complete,
             max_event_size=self.max_event_size,
         )
@@ -603,16 +699,41 @@ class AsyncInferenceClient:
         model: str | None,
         params: Mapping[str, Any],
     ) -> tuple[Callable[[], Awaitable[Response]], str | None]:
-        url, model_id = self._target(spec, model, params.get("provider"))
         options: CallOptions = {k: v for k, v in params.items() if k in CALL_OPTION_NAMES}  # type: ignore[assignment]
-        body = self._chat_body(spec, messages, model_id, url, params, spec.stream)
         accept = "text/event-stream" if spec.stream else None
-        headers = self._headers(url, options, "application/json", accept)
+        plan = self._plan(spec, model, options)
+        if isinstance(plan, providers.Direct):
+            body = self._chat_body(messages, self._chat_model(plan, options), params, spec.stream)
+            headers = self._headers(plan.url, options, "application/json", accept)
+            url, model_id = plan.url, plan.model
 
-        def send() -> Awaitable[Response]:
-            return self._send(url, headers, body, options, model_id, stream=spec.stream)
+            def send() -> Awaitable[Response]:
+                return self._send(url, headers, body, options, model_id, stream=spec.stream)
 
-        return send, model_id
+            return send, model_id
+
+        async def send_routed() -> Response:
+            where = await self._where(spec, model, options)
+            if isinstance(where, providers.Direct):
+                body = self._chat_body(messages, where.model or "tgi", params, spec.stream)
+                headers = self._headers(where.url, options, "application/json", accept)
+                return await self._send(
+                    where.url, headers, body, options, where.model, stream=spec.stream
+                )
+            exchange = self._exchange(where, options)
+            call = providers.Call(
+                task="conversational",
+                model=where.model,
+                provider_id=where.provider_id,
+                inputs=self._chat_messages(messages),
+                parameters=self._chat_params(params, spec.stream),
+                extra=dict(params.get("extra_body") or {}),
+                routed=where.routed,
+            )
+            url = exchange.url(where.shape.path(call))
+            return await exchange.send("POST", url, where.shape.body(call), stream=spec.stream)
+
+        return send_routed, plan.model
 
     # -- raw primitives -------------------------------------------------------------------------
     @overload
@@ -720,7 +841,17 @@ class AsyncInferenceClient:
             raise InvalidInputError(f"unknown task {task!r}")
         if spec is None:
             spec = tasks.CHAT_COMPLETION if is_chat else tasks.TEXT_GENERATION
-        url, model_id = self._target(spec, model)
+        # A raw payload is in the serverless (or chat) format: it goes where that format is
+        # spoken, never through a provider shape that would rewrite it.
+        provider = options.get("provider") or self.provider
+        raw_options = {"provider": "hf-inference" if provider == providers.AUTO else provider}
+        plan = self._plan(spec, model, raw_options)
+        if not isinstance(plan, providers.Direct):
+            raise InvalidInputError(
+                f"request() sends the payload as is, which only hf-inference, the router's chat "
+                f"route and endpoints take; call the task method for provider {provider!r}"
+            )
+        url, model_id = plan.url, plan.model
         if isinstance(payload, Mapping) and ("inputs" in payload or is_chat):
             body = dict(payload)
             if parameters:
@@ -1018,6 +1149,28 @@ class AsyncInferenceClient:
     ) -> t.BinaryOutput:
         """Transform an image (``prompt`` in parameters); returns image bytes."""
         return await self._run(tasks.IMAGE_TO_IMAGE, inputs, model, parameters, options)
+
+    async def text_to_video(
+        self,
+        inputs: str,
+        *,
+        model: str | None = None,
+        parameters: Mapping[str, Any] | None = None,
+        **options: Unpack[CallOptions],
+    ) -> t.BinaryOutput:
+        """Make a video from a prompt (a provider job); returns the video bytes."""
+        return await self._run(tasks.TEXT_TO_VIDEO, inputs, model, parameters, options)
+
+    async def image_to_video(
+        self,
+        inputs: Any,
+        *,
+        model: str | None = None,
+        parameters: Mapping[str, Any] | None = None,
+        **options: Unpack[CallOptions],
+    ) -> t.BinaryOutput:
+        """Animate an image (``prompt`` in parameters; a provider job); returns video bytes."""
+        return await self._run(tasks.IMAGE_TO_VIDEO, inputs, model, parameters, options)
 
     async def zero_shot_image_classification(
         self,

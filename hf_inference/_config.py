@@ -18,6 +18,7 @@ from ._exceptions import InvalidInputError
 
 DEFAULT_BASE_URL: Final = "https://router.huggingface.co/hf-inference"
 ROUTER_URL: Final = "https://router.huggingface.co"
+HUB_URL: Final = "https://huggingface.co"
 #: Hosts that receive the token without the user naming them.
 HUGGING_FACE_HOSTS: Final = frozenset({"router.huggingface.co", "huggingface.co"})
 
@@ -52,6 +53,21 @@ class Timeout(msgspec.Struct, frozen=True):
 
 
 DEFAULT_TIMEOUT: Final = Timeout()
+
+#: How long a provider job (queue, prediction) may run when the call sets no total timeout.
+DEFAULT_JOB_TIMEOUT: Final = 600.0
+
+
+def env_hub_url() -> str:
+    """The Hub the model -> provider mapping is read from: ``HF_ENDPOINT``, else huggingface.co."""
+    value = os.environ.get("HF_ENDPOINT", "").strip()
+    return validate_url(value) if value else HUB_URL
+
+
+def env_router_url() -> str:
+    """The Inference Providers router: ``HF_INFERENCE_ROUTER_URL``, else router.huggingface.co."""
+    value = os.environ.get("HF_INFERENCE_ROUTER_URL", "").strip()
+    return validate_url(value) if value else ROUTER_URL
 
 
 def _hf_home() -> Path:

@@ -200,6 +200,12 @@ TEXT_TO_IMAGE: TaskSpec[t.BinaryOutput] = TaskSpec(
 IMAGE_TO_IMAGE: TaskSpec[t.BinaryOutput] = TaskSpec(
     "image-to-image", M, B, Any, accept="image/png", binary_output=True
 )
+TEXT_TO_VIDEO: TaskSpec[t.BinaryOutput] = TaskSpec(
+    "text-to-video", M, J, Any, accept="video/mp4", binary_output=True
+)
+IMAGE_TO_VIDEO: TaskSpec[t.BinaryOutput] = TaskSpec(
+    "image-to-video", M, B, Any, accept="video/mp4", binary_output=True
+)
 ZERO_SHOT_IMAGE_CLASSIFICATION: TaskSpec[list[t.ZeroShotImageClassificationOutputElement]] = (
     TaskSpec(
         "zero-shot-image-classification", M, B, list[t.ZeroShotImageClassificationOutputElement]
@@ -250,6 +256,8 @@ TASKS: Mapping[str, TaskSpec[Any]] = {
     "image_to_text": IMAGE_TO_TEXT,
     "text_to_image": TEXT_TO_IMAGE,
     "image_to_image": IMAGE_TO_IMAGE,
+    "text_to_video": TEXT_TO_VIDEO,
+    "image_to_video": IMAGE_TO_VIDEO,
     "zero_shot_image_classification": ZERO_SHOT_IMAGE_CLASSIFICATION,
     "feature_extraction": FEATURE_EXTRACTION,
     "visual_question_answering": VISUAL_QUESTION_ANSWERING,

@@ -419,6 +419,8 @@ class InferenceClient:
     image_to_text = _Method(C.image_to_text)
     text_to_image = _Method(C.text_to_image)
     image_to_image = _Method(C.image_to_image)
+    text_to_video = _Method(C.text_to_video)
+    image_to_video = _Method(C.image_to_video)
     zero_shot_image_classification = _Method(C.zero_shot_image_classification)
     feature_extraction = _Method(C.feature_extraction)
     visual_question_answering = _Method(C.visual_question_answering)

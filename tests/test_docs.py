@@ -174,6 +174,11 @@ async def docs_server(
     async with LocalInferenceServer() as server:
         monkeypatch.setattr(client_module, "DEFAULT_BASE_URL", server.base_url)
         monkeypatch.setattr(client_module, "ROUTER_URL", server.url)
+        monkeypatch.setenv("HF_INFERENCE_ROUTER_URL", server.url)
+        monkeypatch.setenv("HF_ENDPOINT", server.url)
+        # The classic examples name models by their serverless task; provider examples say
+        # provider="auto" (or a name) themselves and find the local Hub through HF_ENDPOINT.
+        monkeypatch.setattr(client_module, "DEFAULT_PROVIDER", "hf-inference")
         async with AsyncInferenceClient() as probe:
             # If the client stops reading these globals, fail here, not on the network.
             assert probe.base_url == server.base_url
