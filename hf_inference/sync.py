@@ -427,4 +427,6 @@ class InferenceClient:
     document_question_answering = _Method(C.document_question_answering)
     tabular_regression = _Method(C.tabular_regression)
     tabular_classification = _Method(C.tabular_classification)
+    get_endpoint_info = _Method(C.get_endpoint_info)
+    health_check = _Method(C.health_check)
     del C

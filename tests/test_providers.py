@@ -499,3 +499,37 @@ async def test_cli_runs_a_provider_job_and_shows_its_progress(tmp_path: Any) -> 
     assert "fal-ai job job-1: IN_QUEUE, position 3" in screen.getvalue()
     progress.clear()
     assert screen.getvalue().endswith("\r\x1b[K")
+
+
+# -- dedicated endpoints: /info and /health ---------------------------------------------------
+
+
+async def test_endpoint_info_and_health(hub: LocalInferenceServer) -> None:
+    from hf_inference.sync import InferenceClient
+
+    url = hub.endpoint_url("tgi")
+    async with AsyncInferenceClient(HF, base_url=hub.base_url) as c:
+        info = await c.endpoint(url).get_endpoint_info()
+        assert info["model_id"] == "tgi" and "max_total_tokens" in info
+        assert await c.health_check(model=url) is True
+        hub.script("tgi", Reply(503, {"error": "unhealthy"}))
+        assert await c.health_check(model=url) is False
+        with pytest.raises(hf_inference.InvalidInputError, match="dedicated endpoint"):
+            await c.get_endpoint_info(model="gpt2")
+
+    def blocking() -> bool:
+        with InferenceClient(HF, base_url=hub.base_url) as sync_client:
+            return sync_client.health_check(model=url)
+
+    # In a worker thread: this test's loop keeps serving the local server meanwhile.
+    assert await anyio.to_thread.run_sync(blocking) is True
+    assert not hub.hub_lookups
+    gets = [(r.method, r.path) for r in hub.requests if r.method == "GET"]
+    assert ("GET", "/endpoints/tgi/info") in gets and ("GET", "/endpoints/tgi/health") in gets
+
+
+async def test_health_check_is_false_when_nothing_listens() -> None:
+    async with LocalInferenceServer() as gone:
+        url = gone.endpoint_url("tgi")
+    async with AsyncInferenceClient(HF) as c:
+        assert await c.health_check(model=url) is False
