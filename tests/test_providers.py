@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import anyio
+import msgspec
 import pytest
 from test_tasks import PNG, WAV
 
@@ -533,3 +534,147 @@ async def test_health_check_is_false_when_nothing_listens() -> None:
         url = gone.endpoint_url("tgi")
     async with AsyncInferenceClient(HF) as c:
         assert await c.health_check(model=url) is False
+
+
+# -- the mapping cache, by itself ------------------------------------------------------------
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def _answer(provider: str) -> bytes:
+    entry = {"provider": provider, "providerId": "x", "task": "text-to-image", "status": "live"}
+    return msgspec.json.encode({"inferenceProviderMapping": [entry]})
+
+
+async def test_mapping_cache_ttl_size_bound_and_failures() -> None:
+    from hf_inference._mapping import MappingCache
+
+    asked: list[str] = []
+    failing = {"bad/model"}
+
+    async def fetch(model: str) -> bytes:
+        asked.append(model)
+        if model in failing:
+            raise NotFoundError("gone", status=404)
+        return _answer("fal-ai")
+
+    clock = Clock()
+    cache = MappingCache(fetch, ttl=10.0, max_size=2, clock=clock)
+    assert (await cache.get("a/1"))[0].provider == "fal-ai"
+    await cache.get("a/1")
+    assert asked == ["a/1"]
+    clock.now = 10.0  # expired: asked again
+    await cache.get("a/1")
+    assert asked == ["a/1", "a/1"]
+    await cache.get("a/2")
+    await cache.get("a/3")  # over max_size: the oldest (a/1) goes
+    assert len(cache) == 2 and cache.cached("a/1") is None and cache.cached("a/3")
+    for _ in range(2):
+        with pytest.raises(NotFoundError):
+            await cache.get("bad/model")
+    assert asked.count("bad/model") == 2  # a failure is not cached
+
+
+async def test_mapping_cache_followers_survive_a_cancelled_leader() -> None:
+    from hf_inference._mapping import MappingCache
+
+    release = anyio.Event()
+    calls = 0
+
+    async def fetch(model: str) -> bytes:
+        nonlocal calls
+        calls += 1
+        if calls == 1:
+            await anyio.sleep_forever()  # the first leader never answers: it gets cancelled
+        await release.wait()
+        return _answer("together")
+
+    cache = MappingCache(fetch)
+    results: list[str] = []
+
+    async def follower() -> None:
+        results.append((await cache.get("m/1"))[0].provider)
+
+    async with anyio.create_task_group() as outer:
+        async with anyio.create_task_group() as leader:
+            leader.start_soon(cache.get, "m/1")
+            await anyio.wait_all_tasks_blocked()
+            outer.start_soon(follower)
+            outer.start_soon(follower)
+            await anyio.wait_all_tasks_blocked()
+            leader.cancel_scope.cancel()
+        release.set()
+    assert results == ["together", "together"] and calls == 2
+
+
+def test_mapping_reads_both_wire_forms() -> None:
+    from hf_inference._mapping import parse_mapping
+
+    listed = msgspec.json.encode(
+        {"inferenceProviderMapping": [
+            {"provider": "fal-ai", "providerId": "a", "task": "text-to-image", "status": "staging",
+             "adapter": "lora", "adapterWeightsPath": "w.safetensors"},
+            {"provider": "replicate", "providerId": "b", "task": "text-to-image"},
+        ]}
+    )  # fmt: skip
+    legacy = msgspec.json.encode(
+        {"inferenceProviderMapping": {
+            "fal-ai": {"providerId": "a", "task": "text-to-image", "status": "staging",
+                       "adapter": "lora", "adapterWeightsPath": "w.safetensors"},
+            "replicate": {"providerId": "b", "task": "text-to-image", "status": "live"},
+        }}
+    )  # fmt: skip
+    assert parse_mapping(listed, "m") == parse_mapping(legacy, "m")
+    first = parse_mapping(listed, "m")[0]
+    assert (first.status, first.adapter_weights_path) == ("staging", "w.safetensors")
+    assert parse_mapping(b'{"id": "m"}', "m") == ()
+    with pytest.raises(hf_inference.DecodeError):
+        parse_mapping(b"<html>", "m")
+
+
+async def test_hf_inference_sentence_models_serve_both_embedding_tasks(
+    hub: LocalInferenceServer, routed: AsyncInferenceClient
+) -> None:
+    model = "sentence-transformers/all-MiniLM-L6-v2"
+    hub.map_model(
+        model, [{"provider": "hf-inference", "providerId": model, "task": "feature-extraction"}]
+    )
+    scores = await routed.sentence_similarity(
+        {"source_sentence": "a", "sentences": ["b", "c"]}, model=model
+    )
+    assert len(scores) == 2
+    assert hub.requests[-1].path == f"/hf-inference/models/{model}/pipeline/sentence-similarity"
+
+
+async def test_lora_adapters_reach_fal_and_replicate(
+    hub: LocalInferenceServer, routed: AsyncInferenceClient
+) -> None:
+    for provider, pid in (("fal-ai", "fal-ai/flux-lora"), ("replicate", "owner/flux-lora")):
+        model = f"user/{provider}-lora"
+        hub.map_model(
+            model,
+            [{"provider": provider, "providerId": pid, "task": "text-to-image",
+              "adapter": "lora", "adapterWeightsPath": "lora.safetensors"}],
+        )  # fmt: skip
+        await routed.text_to_image("a cat", model=model)
+    fal, replicate = (r.json for r in inference_requests(hub) if r.method == "POST")
+    assert fal["loras"] == [
+        {"path": f"{hub.url}/user/fal-ai-lora/resolve/main/lora.safetensors", "scale": 1}
+    ]
+    assert replicate["input"]["lora_weights"] == f"{hub.url}/user/replicate-lora"
+
+
+async def test_streaming_text_generation_through_a_provider_is_refused(
+    hub: LocalInferenceServer, routed: AsyncInferenceClient
+) -> None:
+    model = map_cell(hub, "together", "text-generation")
+    with pytest.raises(hf_inference.InvalidInputError, match="does not stream"):
+        async for _ in routed.text_generation_stream("hi", model=model):
+            pass
+    assert inference_requests(hub) == []

@@ -270,9 +270,20 @@ def _served(entries: Sequence[MappingEntry]) -> str:
     return ", ".join(f"{e.provider} ({e.task}, {e.status})" for e in entries) or "none"
 
 
+#: hf-inference serves sentence-transformers models for both of these tasks, whichever the
+#: Hub's mapping names.
+_SAME_MODEL_TASKS = frozenset({"feature-extraction", "sentence-similarity"})
+
+
+def _task_matches(entry: MappingEntry, task: str) -> bool:
+    if entry.task == task:
+        return True
+    return entry.provider == HF_INFERENCE and {entry.task, task} <= _SAME_MODEL_TASKS
+
+
 def _offers(entry: MappingEntry, task: str) -> bool:
     row = PROVIDERS.get(entry.provider)
-    return row is not None and task in row.tasks and entry.task == task
+    return row is not None and task in row.tasks and _task_matches(entry, task)
 
 
 def choose(need: NeedsMapping, entries: Sequence[MappingEntry]) -> MappingEntry:
@@ -291,7 +302,7 @@ def choose(need: NeedsMapping, entries: Sequence[MappingEntry]) -> MappingEntry:
         )
     for entry in entries:
         if entry.provider == need.provider:
-            if entry.task != task:
+            if not _task_matches(entry, task):
                 raise ProviderTaskError(
                     f"{need.provider} serves {model} for {entry.task}, not {task}; "
                     f"the Hub maps it to: {_served(entries)}",
