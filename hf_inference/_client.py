@@ -7,13 +7,12 @@ row of the task table; nothing task-specific lives here beyond the signature and
 from __future__ import annotations
 
 import logging
-import os
 import ssl as _ssl
 import time
-from collections.abc import AsyncIterable, Awaitable, Callable, Mapping, Sequence
+from collections.abc import AsyncIterable, Awaitable, Callable, Mapping
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypeVar, overload
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin
 
 import aiohttp
 import anyio
@@ -22,47 +21,39 @@ import msgspec
 from . import _tasks as tasks
 from . import providers
 from . import types as t
+from ._chat import Messages, chat_body, chat_model
 from ._config import (
-    DEFAULT_BASE_URL,
     DEFAULT_MAX_EVENT_SIZE,
     DEFAULT_MAX_RESPONSE_SIZE,
     DEFAULT_TIMEOUT,
     HUGGING_FACE_HOSTS,
-    ROUTER_URL,
     Timeout,
     check_header_name,
     check_header_value,
-    env_hub_url,
     is_url,
     origin_of,
     resolve_token,
     validate_model_id,
     validate_url,
 )
+from ._endpoints import EndpointMethods
 from ._exceptions import (
     APIConnectionError,
     DecodeError,
-    HTTPStatusError,
     InferenceTimeoutError,
     InvalidInputError,
     ModelLoadingError,
     ModelLoadingTimeout,
-    NotFoundError,
-    error_from_response,
 )
-from ._exchange import ProviderExchange, check_streamable, provider_call
+from ._exchange import ProviderExchange, check_streamable, provider_call, provider_chat
 from ._jobs import JobProgress
-from ._mapping import DEFAULT_TTL, MappingCache, hub_model_url
+from ._mapping import DEFAULT_TTL
 from ._params import CALL_OPTION_NAMES, CallOptions, ChatCompletionParameters
 from ._payloads import (
-    b64,
-    inputs_payload,
-    is_binary_input,
     json_body,
-    read_binary,
-    sniff_content_type,
 )
 from ._retry import RetryPolicy
+from ._routing import Plan, Routing
 from ._streaming import AsyncStream
 from ._transport import Body, Response, Transport, default_headers
 
@@ -77,12 +68,9 @@ Sleep = Callable[[float], Awaitable[None]]
 
 _any_decoder = msgspec.json.Decoder()
 _MAX_REDIRECTS = 5
-#: The provider policy of a client built without ``provider=``.
-DEFAULT_PROVIDER = providers.AUTO
-Messages = Sequence[Mapping[str, Any] | t.ChatMessage]
 
 
-class AsyncInferenceClient:
+class AsyncInferenceClient(EndpointMethods):
     """Async client for Hugging Face inference: Inference Providers, hf-inference, endpoints.
 
     ``token``: a Hugging Face token (``hf_...``, sent to the router and the Hub only) or a
@@ -138,29 +126,6 @@ class AsyncInferenceClient:
         elif model is not None:
             validate_url(model)
         self.model = model
-        self._explicit_base = validate_url(base_url) if base_url else None
-        if router_url:
-            self.router_url = validate_url(router_url)
-        elif self._explicit_base is not None:
-            self.router_url = self._router_for(self._explicit_base)
-        else:
-            env = os.environ.get("HF_INFERENCE_ROUTER_URL", "").strip()
-            self.router_url = validate_url(env) if env else ROUTER_URL
-        if self._explicit_base is not None:
-            self.base_url = self._explicit_base
-        elif self.router_url == ROUTER_URL:
-            self.base_url = DEFAULT_BASE_URL
-        else:
-            self.base_url = f"{self.router_url}/hf-inference"
-        self.hub_url = validate_url(hub_url) if hub_url else env_hub_url()
-        if provider not in (None, providers.AUTO):
-            providers.provider_row(provider)
-        self.provider = provider or DEFAULT_PROVIDER
-        self._provider_urls = {
-            name: validate_url(url) for name, url in (provider_urls or {}).items()
-        }
-        for name in self._provider_urls:
-            providers.provider_row(name)
         self.timeout = Timeout.of(timeout)
         self.retry = RetryPolicy(
             max_retries=max_retries, wait_for_model=wait_for_model, loading_budget=loading_budget
@@ -174,7 +139,17 @@ class AsyncInferenceClient:
         self._clock: Callable[[], float] = clock or time.time
         self._on_loading = on_loading
         self._on_progress = on_progress
-        self._mappings = MappingCache(self._fetch_mapping, ttl=mapping_ttl)
+        self._routing = Routing(
+            base_url=base_url,
+            router_url=router_url,
+            hub_url=hub_url,
+            provider=provider,
+            provider_urls=provider_urls,
+            mapping_ttl=mapping_ttl,
+            token=self._token,
+            get=self._get,
+            max_response_size=max_response_size,
+        )
         self._limiter = anyio.CapacityLimiter(max_concurrency) if max_concurrency else None
         base_headers = default_headers()
         if bill_to is not None:
@@ -196,12 +171,25 @@ class AsyncInferenceClient:
             trusted.add(origin_of(model))
         self._trusted_origins = frozenset(trusted)
 
-    @staticmethod
-    def _router_for(base_url: str) -> str:
-        suffix = "/hf-inference"
-        if base_url == DEFAULT_BASE_URL:
-            return ROUTER_URL
-        return base_url[: -len(suffix)] if base_url.endswith(suffix) else base_url
+    @property
+    def base_url(self) -> str:
+        """Where hf-inference (serverless) calls go."""
+        return self._routing.base_url
+
+    @property
+    def router_url(self) -> str:
+        """The Inference Providers router."""
+        return self._routing.router_url
+
+    @property
+    def hub_url(self) -> str:
+        """The Hub that maps models to providers."""
+        return self._routing.hub_url
+
+    @property
+    def provider(self) -> str:
+        """``"auto"`` or the provider this client's calls use unless a call says otherwise."""
+        return self._routing.provider
 
     def __repr__(self) -> str:
         target = self._endpoint or self.base_url
@@ -242,53 +230,18 @@ class AsyncInferenceClient:
     # -- routing and headers --------------------------------------------------------------------
     def _plan(
         self, spec: tasks.TaskSpec[Any], model: str | None, options: Mapping[str, Any]
-    ) -> providers.Direct | providers.NeedsMapping | providers.Routed:
-        """Where one call goes, as far as it is known without the Hub (see ``providers.plan``)."""
-        return providers.plan(
-            providers.hub_task(spec.name),
-            model if model is not None else self.model,
-            options.get("provider") or self.provider,
-            endpoint=self._endpoint,
-            base_url=self._explicit_base,
-            router_url=self.router_url,
-            credential=options.get("token") or self._token,
-            pipeline=spec.route is tasks.Route.PIPELINE,
-            provider_urls=self._provider_urls,
-        )
+    ) -> Plan:
+        model = model if model is not None else self.model
+        return self._routing.plan(spec, model, options, self._endpoint)
 
     async def _where(
         self, spec: tasks.TaskSpec[Any], model: str | None, options: Mapping[str, Any]
     ) -> providers.Direct | providers.Routed:
-        """The plan of one call, asking the Hub for the model's providers when needed."""
-        plan = self._plan(spec, model, options)
-        if not isinstance(plan, providers.NeedsMapping):
-            return plan
-        entries = self._mappings.cached(plan.model) or await self._mappings.get(plan.model)
-        return providers.resolve(
-            plan,
-            entries,
-            router_url=self.router_url,
-            credential=options.get("token") or self._token,
-            pipeline=spec.route is tasks.Route.PIPELINE,
-            provider_urls=self._provider_urls,
-        )
+        model = model if model is not None else self.model
+        return await self._routing.where(spec, model, options, self._endpoint)
 
-    async def _fetch_mapping(self, model: str) -> bytes:
-        """The Hub's model info with its provider mapping (an HF token only, never a key)."""
-        url = hub_model_url(self.hub_url, model)
-        headers = default_headers()
-        if self._token and self._token.startswith("hf_"):
-            headers["authorization"] = "Bearer " + self._token
-        try:
-            response = await self._send(url, headers, None, {}, model, method="GET")
-        except NotFoundError as exc:
-            raise NotFoundError(
-                f"model {model} not found on the Hub ({self.hub_url}): {exc.message}",
-                status=exc.status,
-                model=model,
-                request_id=exc.request_id,
-            ) from None
-        return await response.read(self.max_response_size)
+    def _get(self, url: str, headers: Mapping[str, str], model: str) -> Awaitable[Response]:
+        return self._send(url, headers, None, {}, model, method="GET")
 
     def _exchange(self, plan: providers.Routed, options: CallOptions) -> ProviderExchange:
         timeout = Timeout.of(options["timeout"]) if "timeout" in options else self.timeout
@@ -393,7 +346,7 @@ class AsyncInferenceClient:
             if status < 300 or (redirects and status < 400):
                 return response
             # Read (capped) and release the failed answer before any wait or retry.
-            error = await self._status_error(response, model)
+            error = await response.status_error(model)
             if isinstance(error, ModelLoadingError) and wait_for_model and replayable:
                 wait = policy.loading_delay(error.estimated_time, loading_waited)
                 if wait is None:
@@ -432,26 +385,6 @@ class AsyncInferenceClient:
                 await self._pause(delay, deadline, error)
                 continue
             raise error
-
-    async def _status_error(self, response: Response, model: str | None) -> HTTPStatusError:
-        body = await response.read_error_body()
-        status = response.status
-        if status >= 400:
-            return error_from_response(
-                status, response.headers, body, model=model, request_id=response.request_id
-            )
-        location = response.headers.get("Location", "")
-        host = urlsplit(location).netloc.rpartition("@")[2] if location else ""
-        return HTTPStatusError(
-            f"the server redirected ({status}){f' to {host}' if host else ''}; redirects are "
-            "not followed (a POST would lose its body or leak its headers): call the target "
-            "URL directly",
-            status=status,
-            model=model,
-            request_id=response.request_id,
-            body=body,
-            headers=response.headers,
-        )
 
     async def _pause(self, delay: float, deadline: float | None, cause: Exception) -> None:
         """Sleep before sending again, unless the call's total deadline would pass meanwhile."""
@@ -530,110 +463,13 @@ class AsyncInferenceClient:
             location = response.headers.get("Location")
             if response.status < 300 or not location:
                 if response.status >= 300:
-                    raise await self._status_error(response, None)
+                    raise await response.status_error(None)
                 return await response.read(self.max_response_size)
             response.release()
             url = validate_url(urljoin(url, location))
             if origin_of(url) != origin:
                 headers = default_headers()
         raise InvalidInputError(f"more than {_MAX_REDIRECTS} redirects downloading an input")
-
-    # -- bodies ---------------------------------------------------------------------------------
-    async def _body(
-        self,
-        spec: tasks.TaskSpec[Any],
-        inputs: Any,
-        parameters: Mapping[str, Any] | None,
-        options: CallOptions,
-        model: str | None,
-        stream: bool = False,
-    ) -> tuple[Body, str | None]:
-        """(body, content type) for one call, following the task's input kind."""
-        extra = dict(options.get("extra_body") or {})
-        kind = spec.input_kind
-        if kind is tasks.InputKind.BINARY and is_binary_input(inputs):
-            if not parameters and not extra:
-                data = await read_binary(inputs, self._download, allow_stream=True)
-                if isinstance(data, AsyncIterable):
-                    return data, "application/octet-stream"
-                return data, sniff_content_type(data)
-            data = await read_binary(inputs, self._download)
-            assert not isinstance(data, AsyncIterable)
-            inputs = b64(data)
-        elif kind is tasks.InputKind.BINARY_IN_DICT and isinstance(inputs, Mapping):
-            inputs = dict(inputs)
-            if "image" in inputs and is_binary_input(inputs["image"]):
-                data = await read_binary(inputs["image"], self._download)
-                assert not isinstance(data, AsyncIterable)
-                inputs["image"] = b64(data)
-        if stream:
-            extra["stream"] = True
-        return json_body(inputs_payload(inputs, parameters, extra)), "application/json"
-
-    def _chat_model(self, plan: providers.Direct, options: Mapping[str, Any]) -> str:
-        """The body's ``model``: on the router's chat route ``model:provider`` for a provider."""
-        model = plan.model
-        if model is None or is_url(model):
-            return "tgi"
-        provider = options.get("provider") or self.provider
-        if (
-            plan.router_chat
-            and ":" not in model
-            and provider not in (providers.AUTO, "hf-inference")
-        ):
-            return f"{model}:{provider}"
-        return model
-
-    @staticmethod
-    def _chat_messages(messages: Messages) -> list[Any]:
-        if not isinstance(messages, list | tuple):
-            raise InvalidInputError("messages must be a list of {'role': ..., 'content': ...}")
-        return [msgspec.to_builtins(m) if isinstance(m, t.ChatMessage) else m for m in messages]
-
-    @staticmethod
-    def _chat_params(params: Mapping[str, Any], stream: bool) -> dict[str, Any]:
-        body = {k: v for k, v in params.items() if k not in CALL_OPTION_NAMES and v is not None}
-        if stream:
-            body["stream"] = True
-        return body
-
-    def _chat_body(
-        self, messages: Messages, body_model: str, params: Mapping[str, Any], stream: bool
-    ) -> bytes:
-        body: dict[str, Any] = {"model": body_model, "messages": self._chat_messages(messages)}
-        body.update(self._chat_params(params, False))
-        body.update(params.get("extra_body") or {})
-        if stream:
-            body["stream"] = True
-        return json_body(body)
-
-    # -- decoding -------------------------------------------------------------------------------
-    async def _decode(
-        self, spec: tasks.TaskSpec[Out], response: Response, inputs: Any, model: str | None
-    ) -> Out:
-        body = await response.read(self.max_response_size)
-        if spec.binary_output:
-            if response.media_type == "application/json":
-                raise self._decode_error(spec, response, body, "expected binary data, got JSON")
-            result: Any = t.BinaryOutput(body, response.media_type or "application/octet-stream")
-            return result  # type: ignore[no-any-return]
-        try:
-            wire = spec.decoder.decode(body)
-            return spec.finish(wire, inputs)
-        except (msgspec.ValidationError, msgspec.DecodeError, IndexError, TypeError) as exc:
-            raise self._decode_error(spec, response, body, str(exc)) from None
-
-    @staticmethod
-    def _decode_error(
-        spec: tasks.TaskSpec[Any], response: Response, body: bytes, why: str
-    ) -> DecodeError:
-        return DecodeError(
-            f"{spec.name} answer could not be decoded: {why}",
-            status=response.status,
-            model=response.model,
-            request_id=response.request_id,
-            body=body,
-        )
 
     # -- the shared machinery --------------------------------------------------------------------
     async def _run(
@@ -654,10 +490,13 @@ class AsyncInferenceClient:
                 )
                 return result
         url, model_id = plan.url, plan.model
-        body, content_type = await self._body(spec, inputs, parameters, options, model_id)
+        extra = options.get("extra_body")
+        body, content_type = await tasks.request_body(
+            spec, inputs, parameters, extra, self._download
+        )
         headers = self._headers(url, options, content_type, spec.accept)
         response = await self._send(url, headers, body, options, model_id)
-        return await self._decode(spec, response, inputs, model_id)
+        return await tasks.read_answer(spec, response, inputs, self.max_response_size)
 
     def _stream(
         self,
@@ -678,8 +517,9 @@ class AsyncInferenceClient:
             if isinstance(plan, providers.Routed):
                 check_streamable(plan, spec)
             assert isinstance(plan, providers.Direct)
-            body, content_type = await self._body(
-                spec, inputs, parameters, options, plan.model, stream=True
+            extra = options.get("extra_body")
+            body, content_type = await tasks.request_body(
+                spec, inputs, parameters, extra, self._download, stream=True
             )
             headers = self._headers(plan.url, options, content_type, "text/event-stream")
             return await self._send(plan.url, headers, body, options, plan.model, stream=True)
@@ -703,7 +543,8 @@ class AsyncInferenceClient:
         accept = "text/event-stream" if spec.stream else None
         plan = self._plan(spec, model, options)
         if isinstance(plan, providers.Direct):
-            body = self._chat_body(messages, self._chat_model(plan, options), params, spec.stream)
+            provider = options.get("provider") or self.provider
+            body = chat_body(messages, chat_model(plan, provider), params, spec.stream)
             headers = self._headers(plan.url, options, "application/json", accept)
             url, model_id = plan.url, plan.model
 
@@ -714,24 +555,14 @@ class AsyncInferenceClient:
 
         async def send_routed() -> Response:
             where = await self._where(spec, model, options)
-            if isinstance(where, providers.Direct):
-                body = self._chat_body(messages, where.model or "tgi", params, spec.stream)
-                headers = self._headers(where.url, options, "application/json", accept)
-                return await self._send(
-                    where.url, headers, body, options, where.model, stream=spec.stream
-                )
-            exchange = self._exchange(where, options)
-            call = providers.Call(
-                task="conversational",
-                model=where.model,
-                provider_id=where.provider_id,
-                inputs=self._chat_messages(messages),
-                parameters=self._chat_params(params, spec.stream),
-                extra=dict(params.get("extra_body") or {}),
-                routed=where.routed,
+            if isinstance(where, providers.Routed):
+                exchange = self._exchange(where, options)
+                return await provider_chat(exchange, messages, params, spec.stream)
+            body = chat_body(messages, where.model or "tgi", params, spec.stream)
+            headers = self._headers(where.url, options, "application/json", accept)
+            return await self._send(
+                where.url, headers, body, options, where.model, stream=spec.stream
             )
-            url = exchange.url(where.shape.path(call))
-            return await exchange.send("POST", url, where.shape.body(call), stream=spec.stream)
 
         return send_routed, plan.model
 
@@ -859,58 +690,11 @@ class AsyncInferenceClient:
             if stream:
                 body["stream"] = True
             return url, model_id, json_body(body), "application/json"
-        body_bytes, content_type = await self._body(
-            spec, payload, parameters, options, model_id, stream=stream
+        extra = options.get("extra_body")
+        body_bytes, content_type = await tasks.request_body(
+            spec, payload, parameters, extra, self._download, stream=stream
         )
         return url, model_id, body_bytes, content_type
-
-    # -- dedicated endpoints ----------------------------------------------------------------------
-    def _endpoint_root(self, model: str | None, what: str) -> str:
-        target = model if model is not None else self.model
-        if target is not None and is_url(target):
-            return validate_url(target)
-        if target is None and self._endpoint is not None:
-            return self._endpoint
-        raise InvalidInputError(
-            f"{what} asks a dedicated endpoint (TGI): pass model=<endpoint URL> or use "
-            "client.endpoint(url); Hub models on the serverless API have no such route"
-        )
-
-    async def get_endpoint_info(
-        self, *, model: str | None = None, **options: Unpack[CallOptions]
-    ) -> dict[str, Any]:
-        """A dedicated endpoint's ``GET /info`` (TGI: model id, dtype, max tokens, version...)."""
-        url = self._endpoint_root(model, "get_endpoint_info") + "/info"
-        headers = self._headers(url, options, None, "application/json")
-        response = await self._send(url, headers, None, options, model, method="GET")
-        body = await response.read(self.max_response_size)
-        try:
-            info = _any_decoder.decode(body)
-        except msgspec.DecodeError:
-            info = None
-        if not isinstance(info, dict):
-            raise DecodeError(
-                "the endpoint's /info answer is not a JSON object",
-                status=response.status,
-                model=model,
-                request_id=response.request_id,
-                body=body,
-            )
-        return info
-
-    async def health_check(
-        self, *, model: str | None = None, **options: Unpack[CallOptions]
-    ) -> bool:
-        """True when a dedicated endpoint's ``GET /health`` answers 200; False on any error."""
-        url = self._endpoint_root(model, "health_check") + "/health"
-        headers = self._headers(url, options, None, None)
-        call: CallOptions = {"max_retries": 0, "wait_for_model": False, **options}
-        try:
-            response = await self._send(url, headers, None, call, model, method="GET")
-        except (HTTPStatusError, APIConnectionError, InferenceTimeoutError):
-            return False
-        await response.read_error_body()
-        return response.status == 200
 
     # -- tasks: natural language ------------------------------------------------------------------
     async def fill_mask(
@@ -1053,7 +837,10 @@ class AsyncInferenceClient:
         if parameters and "max_length" in parameters:
             params["max_tokens"] = parameters["max_length"]
         send, _ = self._chat(tasks.CONVERSATIONAL, messages, model, params)
-        reply = await self._decode(tasks.CONVERSATIONAL, await send(), messages, model)
+        answer = await send()
+        reply = await tasks.read_answer(
+            tasks.CONVERSATIONAL, answer, messages, self.max_response_size
+        )
         return conversational_output(inputs, reply)
 
     async def chat_completion(
@@ -1064,8 +851,11 @@ class AsyncInferenceClient:
         **params: Unpack[ChatCompletionParameters],
     ) -> t.ChatCompletionOutput:
         """OpenAI-compatible chat completion (tools, response_format, logprobs...)."""
-        send, model_id = self._chat(tasks.CHAT_COMPLETION, messages, model, params)
-        return await self._decode(tasks.CHAT_COMPLETION, await send(), messages, model_id)
+        send, _ = self._chat(tasks.CHAT_COMPLETION, messages, model, params)
+        answer = await send()
+        return await tasks.read_answer(
+            tasks.CHAT_COMPLETION, answer, messages, self.max_response_size
+        )
 
     def chat_completion_stream(
         self,

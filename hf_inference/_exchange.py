@@ -17,6 +17,7 @@ import anyio
 import msgspec
 
 from . import _tasks as tasks
+from ._chat import Messages, chat_messages, chat_params
 from ._config import DEFAULT_JOB_TIMEOUT, Timeout, check_header_value, validate_url
 from ._exceptions import DecodeError, InvalidInputError
 from ._jobs import JobProgress
@@ -228,6 +229,24 @@ def finish(spec: tasks.TaskSpec[Any], result: Any, inputs: Any, model: str) -> A
         return spec.finish(msgspec.convert(result, spec.wire_type), inputs)
     except (msgspec.ValidationError, msgspec.DecodeError, IndexError, TypeError) as exc:
         raise DecodeError(f"{spec.name} answer could not be decoded: {exc}", model=model) from None
+
+
+async def provider_chat(
+    exchange: ProviderExchange, messages: Messages, params: Mapping[str, Any], stream: bool
+) -> Response:
+    """Send a chat through its provider's OpenAI-style route; the answer is read by the caller."""
+    plan = exchange.plan
+    call = Call(
+        task="conversational",
+        model=plan.model,
+        provider_id=plan.provider_id,
+        inputs=chat_messages(messages),
+        parameters=chat_params(params, stream),
+        extra=dict(params.get("extra_body") or {}),
+        routed=plan.routed,
+    )
+    url = exchange.url(plan.shape.path(call))
+    return await exchange.send("POST", url, plan.shape.body(call), stream=stream)
 
 
 def check_streamable(plan: Routed, spec: tasks.TaskSpec[Any]) -> None:

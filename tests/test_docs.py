@@ -40,7 +40,7 @@ import pytest
 
 import hf_inference
 from hf_inference import AsyncInferenceClient, cli
-from hf_inference import _client as client_module
+from hf_inference import _routing as routing_module
 from hf_inference._tasks import TASKS
 from hf_inference.testing import LocalInferenceServer
 from hf_inference.testing._media import flac, png, tone
@@ -172,13 +172,13 @@ async def docs_server(
     offline: Path, monkeypatch: pytest.MonkeyPatch
 ) -> AsyncIterator[LocalInferenceServer]:
     async with LocalInferenceServer() as server:
-        monkeypatch.setattr(client_module, "DEFAULT_BASE_URL", server.base_url)
-        monkeypatch.setattr(client_module, "ROUTER_URL", server.url)
+        monkeypatch.setattr(routing_module, "DEFAULT_BASE_URL", server.base_url)
+        monkeypatch.setattr(routing_module, "ROUTER_URL", server.url)
         monkeypatch.setenv("HF_INFERENCE_ROUTER_URL", server.url)
         monkeypatch.setenv("HF_ENDPOINT", server.url)
         # The classic examples name models by their serverless task; provider examples say
         # provider="auto" (or a name) themselves and find the local Hub through HF_ENDPOINT.
-        monkeypatch.setattr(client_module, "DEFAULT_PROVIDER", "hf-inference")
+        monkeypatch.setattr(routing_module, "DEFAULT_PROVIDER", "hf-inference")
         async with AsyncInferenceClient() as probe:
             # If the client stops reading these globals, fail here, not on the network.
             assert probe.base_url == server.base_url
