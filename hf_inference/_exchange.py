@@ -24,8 +24,7 @@ from ._jobs import JobProgress
 from ._params import CallOptions
 from ._payloads import b64, is_binary_input, read_binary, sniff_content_type
 from ._transport import Body, Response, default_headers
-from .providers import Call, Routed
-from .providers._base import Raw
+from .providers import Routed
 from .types import BinaryOutput
 
 logger = logging.getLogger("hf_inference")
@@ -194,6 +193,8 @@ async def provider_call(
     hub_url: str,
 ) -> Any:
     """Run one non-streamed task call through its provider shape; return the task's value."""
+    from .providers._base import Call
+
     plan = exchange.plan
     shape = plan.shape
     sent = inputs
@@ -219,6 +220,8 @@ async def provider_call(
 
 def finish(spec: tasks.TaskSpec[Any], result: Any, inputs: Any, model: str) -> Any:
     """A shape's answer as the task's own type (the same shaping as the serverless route)."""
+    from .providers._base import Raw
+
     if spec.binary_output:
         if not isinstance(result, BinaryOutput):
             raise DecodeError(f"{spec.name} answer carried no media", model=model)
@@ -235,6 +238,8 @@ async def provider_chat(
     exchange: ProviderExchange, messages: Messages, params: Mapping[str, Any], stream: bool
 ) -> Response:
     """Send a chat through its provider's OpenAI-style route; the answer is read by the caller."""
+    from .providers._base import Call
+
     plan = exchange.plan
     call = Call(
         task="conversational",

@@ -13,12 +13,15 @@ from __future__ import annotations
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
 
 import anyio
 import msgspec
 
 from ._exceptions import DecodeError, HfInferenceError
-from .providers import MappingEntry
+
+if TYPE_CHECKING:
+    from .providers import MappingEntry
 
 Fetch = Callable[[str], Awaitable[bytes]]
 
@@ -44,6 +47,8 @@ _decoder = msgspec.json.Decoder(_ModelInfo)
 
 def parse_mapping(body: bytes, model: str) -> tuple[MappingEntry, ...]:
     """The entries of a model info answer, in the Hub's order (list or legacy dict form)."""
+    from .providers._base import MappingEntry
+
     try:
         info = _decoder.decode(body)
     except (msgspec.DecodeError, msgspec.ValidationError) as exc:

@@ -8,10 +8,10 @@ when that needs the Hub's model -> provider mapping it says so (:class:`NeedsMap
 
 from __future__ import annotations
 
+import importlib
 import logging
 from collections.abc import Mapping, Sequence
-
-import msgspec
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from .._config import is_url, validate_model_id, validate_url
 from .._exceptions import (
@@ -20,29 +20,13 @@ from .._exceptions import (
     ProviderTaskError,
     UnknownProviderError,
 )
-from . import (
-    baseten,
-    cerebras,
-    cohere,
-    deepinfra,
-    fal_ai,
-    featherless_ai,
-    fireworks_ai,
-    groq,
-    hf_inference,
-    novita,
-    nscale,
-    openai,
-    ovhcloud,
-    publicai,
-    replicate,
-    scaleway,
-    together,
-    wavespeed,
-    zai_org,
-)
-from ._base import Call, MappingEntry, Provider, Shape
-from .hf_inference import Serverless
+
+if TYPE_CHECKING:
+    from ._base import Call, MappingEntry, Provider, Shape
+
+    #: Every provider, by name (loaded on first use); the docs table and the CLI's
+    #: ``--provider`` choices come from here.
+    PROVIDERS: Mapping[str, Provider]
 
 __all__ = [
     "AUTO",
@@ -64,31 +48,51 @@ logger = logging.getLogger("hf_inference")
 AUTO = "auto"
 HF_INFERENCE = "hf-inference"
 
-#: Every provider, by name; the docs table and the CLI's ``--provider`` choices come from here.
-PROVIDERS: Mapping[str, Provider] = {
-    row.name: row
-    for row in (
-        baseten.PROVIDER,
-        cerebras.PROVIDER,
-        cohere.PROVIDER,
-        deepinfra.PROVIDER,
-        fal_ai.PROVIDER,
-        featherless_ai.PROVIDER,
-        fireworks_ai.PROVIDER,
-        groq.PROVIDER,
-        hf_inference.PROVIDER,
-        novita.PROVIDER,
-        nscale.PROVIDER,
-        openai.PROVIDER,
-        ovhcloud.PROVIDER,
-        publicai.PROVIDER,
-        replicate.PROVIDER,
-        scaleway.PROVIDER,
-        together.PROVIDER,
-        wavespeed.PROVIDER,
-        zai_org.PROVIDER,
-    )
-}
+#: The registry: one module per provider, each defining ``PROVIDER``. Loaded on first use, so
+#: a client that only ever calls hf-inference or an endpoint never imports them.
+MODULES = (
+    "baseten",
+    "cerebras",
+    "cohere",
+    "deepinfra",
+    "fal_ai",
+    "featherless_ai",
+    "fireworks_ai",
+    "groq",
+    "hf_inference",
+    "novita",
+    "nscale",
+    "openai",
+    "ovhcloud",
+    "publicai",
+    "replicate",
+    "scaleway",
+    "together",
+    "wavespeed",
+    "zai_org",
+)
+
+_registry: dict[str, Provider] = {}
+
+
+def registry() -> Mapping[str, Provider]:
+    """Every provider by name, its modules imported on the first call."""
+    if not _registry:
+        for name in MODULES:
+            row: Provider = importlib.import_module(f"{__name__}.{name}").PROVIDER
+            _registry[row.name] = row
+    return _registry
+
+
+def __getattr__(name: str) -> Any:
+    if name == "PROVIDERS":
+        return registry()
+    if name in ("Call", "MappingEntry", "Provider", "Shape"):
+        from . import _base
+
+        return getattr(_base, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 #: Our task names that the Hub names differently.
 _HUB_TASKS = {"chat-completion": "conversational"}
@@ -99,7 +103,7 @@ def hub_task(name: str) -> str:
     return _HUB_TASKS.get(name, name)
 
 
-class Direct(msgspec.Struct, frozen=True, gc=False):
+class Direct(NamedTuple):
     """Send as the client always has: to ``url``, with ``model`` for the body and errors.
 
     ``router_chat``: provider-routed chat on the router's own route (model id in the body).
@@ -110,7 +114,7 @@ class Direct(msgspec.Struct, frozen=True, gc=False):
     router_chat: bool = False
 
 
-class NeedsMapping(msgspec.Struct, frozen=True, gc=False):
+class NeedsMapping(NamedTuple):
     """The call needs the Hub's mapping of ``model`` before it can be planned."""
 
     task: str
@@ -118,7 +122,7 @@ class NeedsMapping(msgspec.Struct, frozen=True, gc=False):
     provider: str  # a provider name, or "auto"
 
 
-class Routed(msgspec.Struct, frozen=True, gc=False):
+class Routed(NamedTuple):
     """Send through a provider's shape, at ``base`` (router/provider or the direct URL)."""
 
     provider: Provider
@@ -136,8 +140,8 @@ def markdown_table() -> str:
         "| provider | tasks | direct base URL | own key sent as |",
         "|---|---|---|---|",
     ]
-    for name in sorted(PROVIDERS):
-        row = PROVIDERS[name]
+    for name in sorted(registry()):
+        row = registry()[name]
         tasks = ", ".join(sorted(row.tasks))
         key = f"`{row.key_scheme} <key>`" + ("" if row.routed else " (direct only)")
         lines.append(f"| {name} | {tasks} | {row.base_url} | {key} |")
@@ -145,19 +149,19 @@ def markdown_table() -> str:
 
 
 def provider_row(name: str) -> Provider:
-    row = PROVIDERS.get(name)
+    row = registry().get(name)
     if row is None:
-        known = ", ".join(sorted(PROVIDERS))
+        known = ", ".join(sorted(registry()))
         raise UnknownProviderError(
             f"unknown provider {name!r}: use 'auto' or one of {known}",
             provider=name,
-            providers=tuple(sorted(PROVIDERS)),
+            providers=tuple(sorted(registry())),
         )
     return row
 
 
 def providers_for(task: str) -> tuple[str, ...]:
-    return tuple(name for name, row in PROVIDERS.items() if task in row.tasks)
+    return tuple(name for name, row in registry().items() if task in row.tasks)
 
 
 def shape_of(row: Provider, task: str, model: str | None) -> Shape:
@@ -253,7 +257,7 @@ def resolve(
     if entry.provider == HF_INFERENCE:
         url = serverless_url(f"{router_url}/hf-inference", need.task, entry.provider_id, pipeline)
         return Direct(url, entry.provider_id)
-    row = PROVIDERS[entry.provider]
+    row = registry()[entry.provider]
     return _routed(
         row,
         need.task,
@@ -282,7 +286,7 @@ def _task_matches(entry: MappingEntry, task: str) -> bool:
 
 
 def _offers(entry: MappingEntry, task: str) -> bool:
-    row = PROVIDERS.get(entry.provider)
+    row = registry().get(entry.provider)
     return row is not None and task in row.tasks and _task_matches(entry, task)
 
 
@@ -333,6 +337,8 @@ def _routed(
     credential: str | None,
     provider_urls: Mapping[str, str] | None,
 ) -> Routed:
+    from .hf_inference import Serverless
+
     shape = shape_of(row, task, model)
     if isinstance(shape, Serverless):  # only reachable through resolve(), handled there
         raise AssertionError("hf-inference is planned as a Direct call")
