@@ -22,12 +22,14 @@ import pytest
 from hf_inference.testing import (
     PROVIDERS,
     Done,
+    Drop,
     Failed,
     LocalInferenceServer,
     Queued,
     Reply,
     Running,
 )
+from hf_inference.testing._providers import served_tasks
 
 pytestmark = pytest.mark.anyio
 
@@ -289,6 +291,13 @@ ISSUE_TABLE = {
 }
 
 
+#: Tasks huggingface.js adds on top of huggingface_hub's table.
+JS_ONLY = {
+    "fal-ai": {"audio-to-audio", "text-to-audio", "image-text-to-image", "image-text-to-video"},
+    "groq": {"text-generation"},  # through its chat route
+}
+
+
 def test_cases_cover_the_issue_table() -> None:
     covered: dict[str, set[str]] = {}
     for case in (*CASES, OPENAI_CHAT):
@@ -296,6 +305,8 @@ def test_cases_cover_the_issue_table() -> None:
     assert covered == ISSUE_TABLE
     assert set(PROVIDERS) == set(ISSUE_TABLE) | {"hf-inference"}
     assert len(PROVIDERS) == 19
+    for provider, tasks in ISSUE_TABLE.items():
+        assert served_tasks(provider) == tasks | JS_ONLY.get(provider, set()), provider
 
 
 # -- a minimal reader of every shape -------------------------------------------------------
@@ -470,7 +481,8 @@ MAPPING_QUERY = "?expand[]=inferenceProviderMapping"
 
 
 async def _hub(http: aiohttp.ClientSession, server: LocalInferenceServer, model: str) -> Any:
-    async with http.get(f"{server.url}/api/models/{model}{MAPPING_QUERY}") as response:
+    url = f"{server.url}/api/models/{model}{MAPPING_QUERY}"
+    async with http.get(url, headers=HF) as response:
         return response.status, dict(response.headers), await response.json()
 
 
@@ -540,9 +552,13 @@ async def test_hub_unknown_model_and_missing_expand(
     status, headers, answer = await _hub(http, server, "nobody/nothing")
     assert (status, answer) == (404, {"error": "Repository not found"})
     assert headers["X-Error-Code"] == "RepoNotFound"
+    async with http.get(f"{server.url}/api/models/nobody/nothing{MAPPING_QUERY}") as response:
+        assert response.status == 401  # without a token the Hub does not say "not found"
+        assert response.headers["X-Error-Code"] == "RepoNotFound"
     async with http.get(f"{server.url}/api/models/openai/whisper-large-v3") as response:
         assert "inferenceProviderMapping" not in await response.json()
-    assert server.hub_lookups == {"nobody/nothing": 1, "openai/whisper-large-v3": 1}
+    assert server.hub_lookups == {"nobody/nothing": 2, "openai/whisper-large-v3": 1}
+    assert server.requests[0].headers["authorization"] == HF["Authorization"]
 
 
 async def test_hub_scripted_fault_then_normal_answer(
@@ -591,7 +607,10 @@ async def test_router_takes_only_hugging_face_tokens(
     for headers in ({}, {"Authorization": "Bearer together-key"}, {"Authorization": "Key hf_x"}):
         async with http.post(url, json=body, headers=headers) as response:
             assert response.status == 401
-            assert response.headers["X-Error-Message"]
+            assert (
+                response.headers["X-Error-Message"] == "Invalid credentials in Authorization header"
+            )
+            assert response.headers["WWW-Authenticate"].startswith("Bearer ")
     bill = {**HF, "X-HF-Bill-To": "my-org"}
     async with http.post(url, json=body, headers=bill) as response:
         assert response.status == 200
@@ -1088,3 +1107,87 @@ async def test_provider_validation_errors(
 async def test_wait_request_times_out_with_a_clear_error(server: LocalInferenceServer) -> None:
     with pytest.raises(TimeoutError, match=r"no matching request in 0\.05s"):
         await server.wait_request(lambda r: r.route == "hub", timeout=0.05)
+
+
+@pytest.mark.parametrize(
+    ("task", "body", "key", "check"),
+    [
+        ("text-to-audio", PROMPT, "audio", b"RIFF"),
+        ("audio-to-audio", {"audio_url": "data:audio/x-wav;base64," + WAV_B64}, "audio", b"RIFF"),
+        ("image-text-to-image", {"image_url": IMAGE_URL, "prompt": "x"}, "images", PNG),
+        (
+            "image-text-to-video",
+            {"image_url": IMAGE_URL, "prompt": "x"},
+            "video",
+            b"\x00\x00\x00 ftyp",
+        ),
+    ],
+)
+async def test_fal_tasks_huggingface_js_adds_take_their_task_from_the_mapping(
+    server: LocalInferenceServer,
+    http: aiohttp.ClientSession,
+    task: str,
+    body: dict[str, Any],
+    key: str,
+    check: bytes,
+) -> None:
+    server.map_model(
+        "acme/" + task, [{"provider": "fal-ai", "providerId": "acme/" + task, "task": task}]
+    )
+    server.job_plan("acme/" + task, Done())
+    case = Case("fal-ai", task, "/acme/" + task, body, "fal-queue", host="fal-ai-queue")
+    target = Target(server.url, "fal-ai", HF, router=True)
+    async with http.post(target.url(case.route, "?_subdomain=queue"), json=body, headers=HF) as r:
+        submitted = await _json(r)
+    result_url = target.follow(submitted["response_url"], "?_subdomain=queue")
+    result = await _get(http, result_url, HF)
+    media = result[key][0] if key == "images" else result[key]
+    assert (await _media(http, media["url"])).startswith(check)
+
+
+async def test_a_connection_reset_while_polling(
+    server: LocalInferenceServer, http: aiohttp.ClientSession
+) -> None:
+    family = FAMILIES[1]
+    # Headers, then a reset: aiohttp would resend a GET dropped before any answer.
+    server.job_plan(family.key, Queued(), Drop(after_chunks=[b'{"id":']), Done())
+    target = Target(server.url, "replicate", HF, router=True)
+    submitted = await _submit(http, family, target)
+    with pytest.raises(aiohttp.ClientError):
+        await _poll(http, family, target, submitted)
+    assert (await _poll(http, family, target, submitted))["status"] == "succeeded"
+    assert server.jobs[submitted["id"]].polls == 2
+    await http.close()
+    await server.wait_connections(0)
+
+
+@pytest.mark.parametrize(
+    ("route", "body"),
+    [
+        (
+            "/groq/openai/v1/chat/completions",
+            _chat("groq", "", "meta-llama/Llama-3.1-8B-Instruct").body,
+        ),
+        ("/fal-ai/black-forest-labs/FLUX.1-schnell", PROMPT),
+        ("/replicate/v1/models/black-forest-labs/FLUX.1-schnell/predictions", {"input": PROMPT}),
+    ],
+)
+async def test_a_hub_model_id_sent_unmapped_to_a_provider_is_unknown_there(
+    server: LocalInferenceServer, http: aiohttp.ClientSession, route: str, body: dict[str, Any]
+) -> None:
+    async with http.post(server.url + route, json=body, headers=HF) as response:
+        assert response.status == 404
+        answer = await response.json()
+    message = answer["detail"] if "detail" in answer else answer["error"]["message"]
+    assert "does not exist on" in message and "its id there is" in message
+
+
+async def test_media_downloads_take_script_steps(
+    server: LocalInferenceServer, http: aiohttp.ClientSession
+) -> None:
+    huge = b"\x89PNG" + bytes(3_000_000)
+    server.script("media", Reply(200, huge, content_type="image/png"))
+    async with http.post(f"{server.url}/fal-ai/fal-ai/flux/schnell", json=PROMPT, headers=HF) as r:
+        url = (await r.json())["images"][0]["url"]
+    assert await _media(http, url) == huge
+    assert (await _media(http, url)).startswith(PNG) and len(await _media(http, url)) < 10_000

@@ -41,6 +41,13 @@ Streams can be paced and reshaped per request with ``x-test-token-delay``,
 ``x-test-sse-space`` and ``x-test-keepalive`` headers (or ``?token_delay=``, ``?sse_space=``,
 ``?keepalive=`` query parameters); see ``_server``.
 
+Inference Providers: the server also answers the Hub's model -> provider mapping
+(``GET /api/models/{id}?expand[]=inferenceProviderMapping``, set with ``server.map_model``),
+the router's ``/{provider}/...`` routes of the 18 routed providers with each provider's wire
+shape, job flows scripted with ``server.job_plan(key, Queued(), Running(), Done())``, and media
+URLs under ``/_media/``; ``LocalInferenceServer(as_provider="fal-ai")`` plays a provider's own
+host. See ``_providers``.
+
 Scripts (``server.script(model, *steps)``) apply to every request whose model id (or
 endpoint name, or the body's model on ``/v1/chat/completions``, without its ``:provider``
 suffix) is ``model``, GET ``/info`` and ``/health`` included.

@@ -1,4 +1,5 @@
-"""``python -m hf_inference.testing [--host H] [--port N] [--token T] [--token-delay S]``.
+"""``python -m hf_inference.testing [--host H] [--port N] [--token T] [--token-delay S]
+[--as-provider NAME] [--queue-host URL]``.
 
 Prints the server URL on the first line of stdout, then serves until SIGINT or SIGTERM.
 """
@@ -11,6 +12,7 @@ import contextlib
 import signal
 import sys
 
+from ._providers import HOSTS
 from ._server import LocalInferenceServer
 
 
@@ -25,6 +27,16 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--token-delay", type=float, default=0.0, help="seconds between stream events (default 0)"
     )
+    parser.add_argument(
+        "--as-provider",
+        default=None,
+        choices=[host.name for host in HOSTS],
+        metavar="HOST",
+        help="act as one provider's own host, e.g. fal-ai or fal-ai-queue",
+    )
+    parser.add_argument(
+        "--queue-host", default=None, help="origin of fal's queue URLs in router answers"
+    )
     return parser.parse_args(argv)
 
 
@@ -36,7 +48,12 @@ async def _serve(args: argparse.Namespace) -> None:
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(sig, stop.set)
     server = LocalInferenceServer(
-        host=args.host, port=args.port, token=args.token, token_delay=args.token_delay
+        host=args.host,
+        port=args.port,
+        token=args.token,
+        token_delay=args.token_delay,
+        as_provider=args.as_provider,
+        queue_host=args.queue_host,
     )
     async with server:
         print(server.url, flush=True)

@@ -9,7 +9,10 @@ Routes (``/models/...`` and ``/hf-inference/models/...`` are the same):
   (``org/name:provider`` allowed);
 * ``/endpoints/{name}``: a TGI-style dedicated endpoint: ``POST /`` (streams when the body
   has ``"stream": true``), ``POST /generate``, ``POST /generate_stream``,
-  ``POST /v1/chat/completions``, ``GET /info``, ``GET /health``.
+  ``POST /v1/chat/completions``, ``GET /info``, ``GET /health``;
+* the provider side (``_providers``): the Hub's ``GET /api/models/{id}`` mapping,
+  ``/{provider}/{the provider's own route}`` for every routed provider, ``/_media/<name>``;
+  with ``as_provider=`` the server plays one provider's own host instead of the router.
 
 Knobs for tests and benchmarks, as ``x-test-*`` request headers or query parameters:
 ``x-test-token-delay`` / ``?token_delay=`` (seconds between stream events, each event its
@@ -32,7 +35,7 @@ from aiohttp import web
 
 from . import _chat, _generation
 from ._base import JSON, SSE, TEXT, ApiError, Binary, TaskInput, decode, encode
-from ._faults import Loading, Reply, Step
+from ._faults import Loading, Step
 from ._outputs import pipeline_text_generation, run_task
 from ._play import Player, StreamOptions
 from ._providers import SHAPES, Call, JobPhase, Match, ProviderHost
@@ -256,12 +259,13 @@ class LocalInferenceServer:
         """
         self._providers.map_model(model_id, entries, legacy_dict=legacy_dict)
 
-    def job_plan(self, key: str, *phases: JobPhase | Reply, honour_wait: bool = True) -> None:
+    def job_plan(self, key: str, *phases: JobPhase | Step, honour_wait: bool = True) -> None:
         """How the jobs for ``key`` progress, one phase per status poll (see ``_jobs``).
 
         ``key`` is a provider model id (``fal-ai/wan-t2v``), a provider host or provider
         name (``fal-ai-queue``, ``replicate``) or ``"*"``; the most specific plan wins. The
-        submit answer shows the first phase, the n-th poll phase n, the last phase repeats.
+        submit answer shows the first phase, the n-th poll phase n, the last phase repeats;
+        a script step (``Reply(503)``, ``Drop()``) answers that one poll.
         ``honour_wait=False`` makes replicate ignore ``Prefer: wait``.
         """
         self._providers.book.plans[key] = JobPlan.of(phases, honour_wait=honour_wait)
@@ -398,6 +402,11 @@ class LocalInferenceServer:
         """The Hub, media files and the provider routes (``_providers``)."""
         providers = self._providers
         if match.kind == "media":
+            step = self._next_step("media")
+            if step is not None:
+                route = Route("media", match.model or "")
+                options = self._stream_options(request, route)
+                return await self._player.play(step, request, route, "", json, headers, options)
             found = media_file(match.model or "") if request.method == "GET" else None
             if found is None:
                 return json_response(404, {"error": "Not Found"}, headers)
@@ -417,7 +426,8 @@ class LocalInferenceServer:
                     step, request, chat_route, name, json, headers, options
                 )
             expand = request.query.getall("expand[]", []) + request.query.getall("expand", [])
-            status, answer, extra = providers.hub_response(name, expand)
+            authorization = request.headers.get("Authorization", "")
+            status, answer, extra = providers.hub_response(name, expand, authorization)
             return json_response(
                 status, answer, {**headers, **extra}, "application/json; charset=utf-8"
             )
@@ -447,6 +457,7 @@ class LocalInferenceServer:
             book=providers.book,
             mapped_task=lambda m: providers.mapped_task(host.provider, m),
             model_for_version=providers.model_for_version,
+            provider_id_for=lambda m: providers.provider_id_for(host.provider, m),
             broken_media=bool(broken),
             chat=lambda m, j: self._chat(request, Route("chat", m), m, j, len(body), headers),
             events=lambda e, t: self._player.write_events(request, e, t, options, headers),

@@ -5,7 +5,7 @@ and ``_table`` for the provider table."""
 from ._call import Call
 from ._host import SHAPES, Match, ProviderHost
 from ._jobs import Done, Failed, JobPhase, Queued, Running
-from ._table import HOSTS, PROVIDERS, Host, Row, host_for
+from ._table import HOSTS, PROVIDERS, Host, Row, host_for, served_tasks
 
 __all__ = [
     "HOSTS",
@@ -22,4 +22,5 @@ __all__ = [
     "Row",
     "Running",
     "host_for",
+    "served_tasks",
 ]

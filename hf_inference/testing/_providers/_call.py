@@ -10,7 +10,7 @@ from typing import Any
 from aiohttp import web
 
 from .._base import JSON, ApiError, b64, encode
-from .._faults import Reply
+from .._faults import Step
 from ._jobs import Job, JobBook
 from ._results import Result, produce
 from ._table import Host, Row
@@ -38,10 +38,11 @@ class Call:
     book: JobBook
     mapped_task: Callable[[str], str | None]  # provider model id -> task in the mapping table
     model_for_version: Callable[[str], str | None]  # replicate version -> "owner/name:version"
+    provider_id_for: Callable[[str], str | None]  # Hub model id -> this provider's id for it
     broken_media: bool
     chat: Callable[[str, Any], Awaitable[web.StreamResponse]]
     events: Callable[[list[bytes], bytes], Awaitable[web.StreamResponse]]
-    play: Callable[[Reply], Awaitable[web.StreamResponse]]
+    play: Callable[[Step], Awaitable[web.StreamResponse]]
 
     # -- the request ---------------------------------------------------------------------
 
@@ -52,17 +53,26 @@ class Call:
             raise self.error(422, "the request body must be a JSON object")
         return self.json
 
-    def field(self, name: str, kind: type | tuple[type, ...] = str, where: Any = None) -> Any:
-        source = self.body if where is None else where
-        value = source.get(name)
-        if value is None or not isinstance(value, kind):
+    def field(self, name: str) -> str:
+        """A required string field of the body; a 422 naming it when it is missing."""
+        value = self.body.get(name)
+        if not isinstance(value, str):
             what = "missing" if value is None else f"a {type(value).__name__}"
             raise self.error(422, f"field `{name}` is required ({what} was sent)")
         return value
 
     @property
     def model(self) -> str:
-        return self.params.get("model") or self.field("model")
+        """The provider's model id; a Hub id this provider knows under another name is a 404,
+        as the provider would answer a client that forgot to map it."""
+        model: str = self.params.get("model") or self.field("model")
+        own = self.provider_id_for(model)
+        if own is not None and own != model:
+            raise self.error(
+                404,
+                f"model `{model}` does not exist on {self.host.provider}; its id there is `{own}`",
+            )
+        return model
 
     def task(self, model: str, body: dict[str, Any]) -> str:
         """The row's task, else the mapping table's, else a guess from the body and name."""

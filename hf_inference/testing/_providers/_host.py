@@ -88,6 +88,14 @@ class ProviderHost:
                     return str(entry["task"])
         return None
 
+    def provider_id_for(self, provider: str, model: str) -> str | None:
+        """The provider's own id for Hub model ``model``, when the mapping table has one."""
+        mapping = self.mappings.get(model)
+        for entry in mapping.entries if mapping else ():
+            if entry["provider"] == provider:
+                return str(entry["providerId"])
+        return None
+
     def model_for_version(self, version: str) -> str | None:
         for mapping in self.mappings.values():
             for entry in mapping.entries:
@@ -176,7 +184,10 @@ class ProviderHost:
             raise ApiError(
                 401,
                 {"error": _UNAUTHORIZED},
-                headers={"X-Error-Message": _UNAUTHORIZED},
+                headers={
+                    "X-Error-Message": _UNAUTHORIZED,
+                    "WWW-Authenticate": 'Bearer realm="Authentication required", charset="UTF-8"',
+                },
             )
         ok = scheme == host.auth and bool(key) and not key.startswith("hf_")
         if ok and (token is None or key == token):
@@ -186,12 +197,17 @@ class ProviderHost:
             raise ApiError(401, {"detail": message})
         raise ApiError(401, {"error": {"message": message, "type": "invalid_request_error"}})
 
-    def hub_response(self, model: str, expand: Sequence[str]) -> tuple[int, Any, dict[str, str]]:
+    def hub_response(
+        self, model: str, expand: Sequence[str], authorization: str
+    ) -> tuple[int, Any, dict[str, str]]:
+        """The Hub's answer. A model it does not know is a 404 for a request with a token and
+        a 401 without one (the Hub does not tell strangers which private repos exist); both
+        carry ``X-Error-Code: RepoNotFound``."""
         mapping = self.mappings.get(model)
         if mapping is None:
             message = "Repository not found"
             headers = {"X-Error-Code": "RepoNotFound", "X-Error-Message": message}
-            return 404, {"error": message}, headers
+            return (404 if authorization else 401), {"error": message}, headers
         answer = hub_answer(model, mapping)
         if "inferenceProviderMapping" not in expand:
             del answer["inferenceProviderMapping"]

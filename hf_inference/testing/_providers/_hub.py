@@ -4,7 +4,8 @@ The Hub answers ``{"_id", "id", "inferenceProviderMapping": [...]}``; each entry
 provider, the model's id there (``providerId``), the ``task`` and the ``status`` (``live`` or
 ``staging``), sometimes a LoRA ``adapter`` and ``adapterWeightsPath``; the list order is the
 user's provider preference. Older answers were a dict keyed by provider. An unknown model is
-a 404 ``{"error": "Repository not found"}`` with ``X-Error-Code: RepoNotFound``.
+a 404 ``{"error": "Repository not found"}`` with ``X-Error-Code: RepoNotFound`` (a 401 when
+the request carries no token).
 """
 
 from __future__ import annotations
@@ -42,8 +43,8 @@ DEFAULT_MAPPINGS: dict[str, list[dict[str, Any]]] = {
         ("fal-ai", "fal-ai/flux/dev"),
         ("replicate", "black-forest-labs/flux-dev"),
         ("together", "black-forest-labs/FLUX.1-dev"),
-        ("zai-org", "cogview-4-250304"),
     ),
+    "zai-org/CogView4-6B": _rows("text-to-image", ("zai-org", "cogview-4-250304")),
     "black-forest-labs/FLUX.1-Kontext-dev": _rows(
         "image-to-image",
         ("fal-ai", "fal-ai/flux-kontext/dev"),

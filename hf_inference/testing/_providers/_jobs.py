@@ -3,8 +3,8 @@
 A job's progress is a *plan*: the phases it reports, one per status poll, so tests run a
 job through queued -> running -> done (or failed, or queued forever) with no clock. The
 submit answer shows the first phase; the n-th status poll shows phase n; the last phase
-repeats for ever. A ``Reply`` in a plan answers that poll as scripted (a 5xx while
-polling) without changing the job's state.
+repeats for ever. A script step in a plan (``Reply(503, ...)``, ``Drop()``, ``Stall()``)
+answers that poll as scripted (a 5xx while polling, a reset) without changing the job's state.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any, Union
 
 from .._base import digest
-from .._faults import Reply
+from .._faults import Fault, Reply, Step
 
 __all__ = ["Done", "Failed", "Job", "JobBook", "JobPhase", "JobPlan", "Queued", "Running"]
 
@@ -53,20 +53,20 @@ _PHASES = (Queued, Running, Done, Failed)
 
 @dataclass(frozen=True)
 class JobPlan:
-    phases: tuple[JobPhase | Reply, ...]
+    phases: tuple[JobPhase | Step, ...]
     honour_wait: bool = True  # replicate's ``Prefer: wait`` runs the job before answering
 
     @classmethod
-    def of(cls, phases: Sequence[JobPhase | Reply], *, honour_wait: bool = True) -> JobPlan:
+    def of(cls, phases: Sequence[JobPhase | Step], *, honour_wait: bool = True) -> JobPlan:
         if not phases or not isinstance(phases[0], _PHASES):
             raise ValueError(
                 "a job plan starts with the phase the submit answer shows "
                 "(Queued, Running, Done or Failed); script submit faults with server.script()"
             )
         for phase in phases:
-            if not isinstance(phase, (*_PHASES, Reply)):
+            if not isinstance(phase, (*_PHASES, Reply, Fault)):
                 raise TypeError(
-                    f"not a job phase: {phase!r} (Queued, Running, Done, Failed, Reply)"
+                    f"not a job phase: {phase!r} (Queued, Running, Done, Failed or a script step)"
                 )
         return cls(tuple(phases), honour_wait)
 
@@ -88,15 +88,15 @@ class Job:
 
     def __post_init__(self) -> None:
         first = self.plan.phases[0]
-        assert not isinstance(first, Reply)
+        assert isinstance(first, _PHASES)
         self.state = first
 
-    def poll(self) -> JobPhase | Reply:
-        """The next phase; a scripted ``Reply`` leaves the state as it was."""
+    def poll(self) -> JobPhase | Step:
+        """The next phase; a script step leaves the state as it was."""
         self.polls += 1
         phases = self.plan.phases
         phase = phases[min(self.polls, len(phases) - 1)]
-        if not isinstance(phase, Reply) and not self.cancelled:
+        if isinstance(phase, _PHASES) and not self.cancelled:
             self.state = phase
         return phase
 

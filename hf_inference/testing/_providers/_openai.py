@@ -32,7 +32,6 @@ def _completion_tokens(model: str, prompt: str, max_tokens: Any) -> _chat.ChatAn
     request = _chat.ChatRequest(model=model, messages=[{"role": "user", "content": prompt}])
     if isinstance(max_tokens, int) and not isinstance(max_tokens, bool) and max_tokens > 0:
         request.max_tokens = max_tokens
-    request.seed = None
     return _chat.answer(request)
 
 

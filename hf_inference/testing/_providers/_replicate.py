@@ -86,7 +86,7 @@ async def create(call: Call) -> web.StreamResponse:
     inputs = body.get("input")
     if not isinstance(inputs, dict):
         raise _invalid("input is required")
-    model = call.params.get("model")
+    model = call.model if "model" in call.params else None
     version = body.get("version")
     if model is None:
         if not isinstance(version, str):

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-__all__ = ["HOSTS", "PROVIDERS", "Host", "Row", "host_for"]
+__all__ = ["HOSTS", "PROVIDERS", "Host", "Row", "host_for", "served_tasks"]
 
 
 @dataclass(frozen=True)
@@ -48,6 +48,12 @@ class Host:
     auth: str = "Bearer"  # the scheme of the provider's own key
     routed: bool = True  # reachable through the router
     error_style: str = "openai"  # "openai": {"error": {"message"}}, "detail": {"detail"}
+    tasks: tuple[str, ...] = ()  # tasks served by routes whose row does not fix one
+
+    @property
+    def served(self) -> frozenset[str]:
+        """Every task this host answers."""
+        return frozenset(self.tasks) | {row.task for row in self.rows if row.task is not None}
 
 
 def _openai(prefix: str, *shapes: str) -> tuple[Row, ...]:
@@ -82,6 +88,7 @@ HOSTS: tuple[Host, ...] = (
         (Row("POST", "/{model+}", "fal-run"),),
         auth="Key",
         error_style="detail",
+        tasks=("automatic-speech-recognition", "text-to-image", "text-to-speech"),
     ),
     Host(
         "fal-ai-queue",
@@ -95,6 +102,18 @@ HOSTS: tuple[Host, ...] = (
         ),
         auth="Key",
         error_style="detail",
+        tasks=(
+            "text-to-video",
+            "image-to-video",
+            "image-to-image",
+            "image-segmentation",
+            "text-to-image",
+            # huggingface.js only:
+            "audio-to-audio",
+            "text-to-audio",
+            "image-text-to-image",
+            "image-text-to-video",
+        ),
     ),
     Host(
         "featherless-ai",
@@ -105,7 +124,13 @@ HOSTS: tuple[Host, ...] = (
     Host(
         "fireworks-ai", "fireworks-ai", "https://api.fireworks.ai", _openai("/inference/v1", _CHAT)
     ),
-    Host("groq", "groq", "https://api.groq.com", _openai("/openai/v1", _CHAT)),
+    Host(
+        "groq",
+        "groq",
+        "https://api.groq.com",
+        _openai("/openai/v1", _CHAT),
+        tasks=("text-generation",),  # huggingface.js: through the chat route
+    ),
     Host(
         "novita",
         "novita",
@@ -122,6 +147,7 @@ HOSTS: tuple[Host, ...] = (
         "nscale",
         "https://inference.api.nscale.com",
         _openai("/v1", _CHAT, "images"),
+        tasks=("text-to-image",),
     ),
     Host("openai", "openai", "https://api.openai.com", _openai("/v1", _CHAT), routed=False),
     Host(
@@ -142,6 +168,13 @@ HOSTS: tuple[Host, ...] = (
             Row("GET", "/v1/predictions/{job}", "replicate-get"),
         ),
         error_style="detail",
+        tasks=(
+            "automatic-speech-recognition",
+            "image-to-image",
+            "text-to-image",
+            "text-to-speech",
+            "text-to-video",
+        ),
     ),
     Host("scaleway", "scaleway", "https://api.scaleway.ai", _openai("/v1", _CHAT, "embeddings")),
     Host(
@@ -153,6 +186,7 @@ HOSTS: tuple[Host, ...] = (
             Row("POST", "/v2/videos", "together-video-create"),
             Row("GET", "/v2/videos/{job}", "together-video-get"),
         ),
+        tasks=("text-to-image", "image-to-image", "text-to-video", "image-to-video"),
     ),
     Host(
         "wavespeed",
@@ -162,6 +196,7 @@ HOSTS: tuple[Host, ...] = (
             Row("GET", "/api/v3/predictions/{job}/result", "wavespeed-result"),
             Row("POST", "/api/v3/{model+}", "wavespeed-submit"),
         ),
+        tasks=("text-to-image", "text-to-video", "image-to-image", "image-to-video"),
     ),
     Host(
         "zai-org",
@@ -184,3 +219,8 @@ PROVIDERS: tuple[str, ...] = tuple(sorted({host.provider for host in HOSTS} | {"
 def host_for(name: str) -> Host | None:
     """The host called ``name`` (``"fal-ai"``, ``"fal-ai-queue"``, ...), or None."""
     return _BY_NAME.get(name)
+
+
+def served_tasks(provider: str) -> frozenset[str]:
+    """Every task the local server answers for ``provider``, over all its hosts."""
+    return frozenset().union(*(host.served for host in HOSTS if host.provider == provider))
