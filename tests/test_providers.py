@@ -678,3 +678,36 @@ async def test_streaming_text_generation_through_a_provider_is_refused(
         async for _ in routed.text_generation_stream("hi", model=model):
             pass
     assert inference_requests(hub) == []
+
+
+@pytest.mark.parametrize(
+    ("provider", "host", "task", "scheme"),
+    [
+        ("fal-ai", "fal-ai-queue", "text-to-video", "Key"),
+        ("replicate", "replicate", "text-to-image", "Bearer"),
+        ("together", "together", "text-to-video", "Bearer"),
+        ("wavespeed", "wavespeed", "image-to-video", "Bearer"),
+        ("zai-org", "zai-org", "text-to-image", "Bearer"),
+        ("deepinfra", "deepinfra", "automatic-speech-recognition", "Bearer"),
+    ],
+)
+async def test_jobs_and_forms_with_a_provider_key_go_straight_to_the_provider(
+    hub: LocalInferenceServer, provider: str, host: str, task: str, scheme: str
+) -> None:
+    model = map_cell(hub, provider, task)
+    method, inputs, parameters, expected = CALLS[task]
+    async with (
+        LocalInferenceServer(as_provider=host) as own,
+        AsyncInferenceClient(
+            KEY, router_url=hub.url, hub_url=hub.url, provider_urls={provider: own.url}
+        ) as client,
+    ):
+        if provider in ("fal-ai", "replicate", "together", "wavespeed"):
+            own.job_plan("*", Queued(1), Running(), Done(), honour_wait=False)
+        result = await getattr(client, method)(inputs, model=model, parameters=parameters)
+        check(result, expected)
+        calls = [r for r in own.requests if not r.path.startswith("/_media/")]
+        assert {r.headers.get("authorization") for r in calls} == {f"{scheme} {KEY}"}
+        assert inference_requests(hub) == []  # the router never saw the call
+        await client.aclose()
+        await own.wait_connections(0)
