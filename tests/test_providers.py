@@ -711,3 +711,12 @@ async def test_jobs_and_forms_with_a_provider_key_go_straight_to_the_provider(
         assert inference_requests(hub) == []  # the router never saw the call
         await client.aclose()
         await own.wait_connections(0)
+
+
+async def test_chat_auto_routing_refuses_a_provider_key_before_sending(
+    hub: LocalInferenceServer,
+) -> None:
+    async with AsyncInferenceClient(KEY, router_url=hub.url, hub_url=hub.url) as c:
+        with pytest.raises(hf_inference.InvalidInputError, match="provider key"):
+            await c.chat_completion(CHAT, model="meta-llama/Llama-3.1-8B-Instruct")
+    assert hub.requests == []

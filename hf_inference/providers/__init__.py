@@ -234,6 +234,12 @@ def plan(
         return Direct(serverless_url(f"{router_url}/hf-inference", task, model, pipeline), model)
     if chat and (provider == AUTO or ":" in model):
         # The router picks the provider itself (``model``, ``model:provider``, ``:fastest``).
+        if credential is not None and not credential.startswith("hf_"):
+            raise InvalidInputError(
+                "the router's chat auto-routing takes a Hugging Face token, and this call has "
+                "a provider key: pass provider=<the key's provider> to call it directly",
+                model=model,
+            )
         return Direct(f"{router_url}/v1/chat/completions", model, router_chat=True)
     if provider != AUTO:
         row = provider_row(provider)
