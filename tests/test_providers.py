@@ -720,3 +720,37 @@ async def test_chat_auto_routing_refuses_a_provider_key_before_sending(
         with pytest.raises(hf_inference.InvalidInputError, match="provider key"):
             await c.chat_completion(CHAT, model="meta-llama/Llama-3.1-8B-Instruct")
     assert hub.requests == []
+
+
+@pytest.mark.parametrize(
+    ("provider", "task", "field"),
+    [
+        ("together", "image-to-image", ("reference_images", 0)),
+        ("fal-ai", "image-to-image", ("image_url",)),
+        ("replicate", "image-to-image", ("input", "image")),
+        ("wavespeed", "image-to-video", ("image",)),
+        ("together", "image-to-video", ("frame_images", 0, "input_image")),
+        ("fal-ai", "automatic-speech-recognition", ("audio_url",)),
+    ],
+)
+async def test_binary_inputs_reach_providers_as_data_urls_and_urls_as_they_are(
+    hub: LocalInferenceServer,
+    routed: AsyncInferenceClient,
+    provider: str,
+    task: str,
+    field: tuple[Any, ...],
+) -> None:
+    model = map_cell(hub, provider, task)
+    method, inputs, parameters, _ = CALLS[task]
+    call = getattr(routed, method)
+    await call(inputs, model=model, parameters=parameters)
+    await call("https://example.com/input.png", model=model, parameters=parameters)
+    sent = [r.json for r in inference_requests(hub) if r.method == "POST"]
+    values = []
+    for body in sent:
+        for step in field:
+            body = body[step]
+        values.append(body)
+    media = "image/png" if inputs is PNG else "audio/wav"
+    assert values[0].startswith(f"data:{media};base64,")
+    assert values[1] == "https://example.com/input.png"

@@ -236,8 +236,11 @@ class OpenAISpeech(Shape):
 class OpenAIImages(Shape):
     """``/v1/images/generations`` answered with base64 (``data[0].b64_json``)."""
 
-    def __init__(self, task: str, route: str, payload: Payload) -> None:
+    def __init__(
+        self, task: str, route: str, payload: Payload, *, input_url: str | None = None
+    ) -> None:
         super().__init__(task, route, payload)
+        self.input_url = input_url
 
     async def answer(self, call: Call, response: Response, exchange: Exchange) -> Any:
         return b64_binary(pick(await exchange.read_json(response), "data", 0, "b64_json"))

@@ -87,7 +87,9 @@ PROVIDER = Provider(
     {
         "conversational": OpenAIChat(payload=schema_flattened),
         "feature-extraction": OpenAIEmbeddings(),
-        "image-to-image": OpenAIImages("image-to-image", "/v1/images/generations", _image_to_image),
+        "image-to-image": OpenAIImages(
+            "image-to-image", "/v1/images/generations", _image_to_image, input_url="image/jpeg"
+        ),
         "image-to-video": PollJob(
             "image-to-video",
             "/v2/videos",
