@@ -70,7 +70,7 @@ class ProviderExchange:
         self.plan = plan
         self.provider = plan.provider.name
         self._send = send
-        self._download = download
+        self.download = download  # an input URL, fetched as the client fetches inputs
         self._sleep = sleep
         self._timeout = timeout
         self._max_size = max_response_size
@@ -162,7 +162,7 @@ class ProviderExchange:
     async def as_url(self, data: Any, default_type: str) -> str:
         if isinstance(data, str) and data.startswith(("http://", "https://")):
             return data  # the provider fetches it itself
-        raw = await read_binary(data, self._download)
+        raw = await read_binary(data, self.download)
         assert not isinstance(raw, AsyncIterable)
         media = sniff_content_type(raw)
         if media == "application/octet-stream":
@@ -201,7 +201,7 @@ async def provider_call(
     if shape.input_url is not None and is_binary_input(inputs):
         sent = await exchange.as_url(inputs, shape.input_url)
     elif spec.input_kind is tasks.InputKind.BINARY:
-        raw = await read_binary(inputs, exchange._download)
+        raw = await read_binary(inputs, exchange.download)
         assert not isinstance(raw, AsyncIterable)
         sent = bytes(raw)
     call = Call(
