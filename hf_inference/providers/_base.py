@@ -396,7 +396,10 @@ def _prediction_state(data: Any) -> JobState:
     status = str(data.get("status", ""))
     failed = status in ("failed", "canceled")
     message = (error_text(data.get("error")) or f"status {status}") if failed else None
-    return JobState(status, status == "succeeded", message)
+    # Under ``Prefer: wait`` replicate answers "processing" with the output already there
+    # (recorded traffic): the output is what counts.
+    done = status == "succeeded" or (not failed and data.get("output") is not None)
+    return JobState(status, done, message)
 
 
 def first_output(data: Any) -> Any:
