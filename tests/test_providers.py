@@ -754,3 +754,13 @@ async def test_binary_inputs_reach_providers_as_data_urls_and_urls_as_they_are(
     media = "image/png" if inputs is PNG else "audio/wav"
     assert values[0].startswith(f"data:{media};base64,")
     assert values[1] == "https://example.com/input.png"
+
+
+async def test_media_downloads_respect_the_response_size_cap(hub: LocalInferenceServer) -> None:
+    model = map_cell(hub, "fal-ai", "text-to-image")
+    async with AsyncInferenceClient(
+        HF, router_url=hub.url, hub_url=hub.url, max_response_size=600
+    ) as c:
+        with pytest.raises(hf_inference.DecodeError, match="max_response_size"):
+            await c.text_to_image("a cat", model=model)
+    assert any(r.path.startswith("/_media/") for r in hub.requests)
