@@ -1,6 +1,7 @@
 """``python -m benchmarks [SCENARIO ...] [--quick] [--runs N] [--write | --render]``.
 
-Scenarios: stream, chat-stream, paced, requests, large, import, many, profile (default: all).
+Scenarios: stream, chat-stream, paced, requests, large, import, many, profile, providers
+(default: all).
 Prints one Markdown table per measurement as it completes. ``--write`` merges the results into
 ``benchmarks/results.json`` and renders ``docs/benchmarks.md`` and ``docs/img/benchmarks.png``;
 ``--render`` renders them again from ``results.json`` alone (after editing ``analysis.md``).
@@ -97,6 +98,16 @@ def main(argv: list[str] | None = None) -> int:
             if scenario == "import":
                 results["import"] = imports.measure(3 if args.quick else 10, log)
                 print(f"\n## import\n\n{render_import(results['import'])}\n", flush=True)
+                continue
+            if scenario == "providers":
+                from . import providers
+                from .harness import git_commit
+
+                measured = providers.measure(args.quick, log)
+                measured["date"] = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+                measured["commit"] = git_commit()
+                results["providers"] = measured
+                print(f"\n## providers\n\n{providers.render(measured)}\n", flush=True)
                 continue
             if scenario == "profile":
                 results["breakdown"] = _breakdown(server.url, args.quick)

@@ -174,6 +174,17 @@ def render(results: Result) -> str:
                     out[-1:] = ["", "(From a `--quick` pass: smaller sizes, fewer runs.)", ""]
     if results.get("import"):
         out += ["## Import time", "", render_import(results["import"]), ""]
+    if results.get("providers"):
+        from . import providers
+
+        data = results["providers"]
+        out += ["## Inference Providers", "", providers.__doc__.split("\n\n", 1)[1].strip(), ""]
+        out += [
+            providers.render(data),
+            "",
+            f"Measured {data.get('date')} at `{data.get('commit')}`.",
+            "",
+        ]
     if results.get("breakdown") or ANALYSIS.exists():
         out += ["## Where the time goes", ""]
         if results.get("breakdown"):

@@ -258,5 +258,5 @@ SCENARIOS: dict[str, Callable[[Sizes], list[Table]]] = {
     "many": many_tables,
 }
 #: Scenarios measured outside the worker tables.
-SPECIAL = ("import", "profile")
+SPECIAL = ("import", "profile", "providers")
 ORDER = (*SCENARIOS, *SPECIAL)

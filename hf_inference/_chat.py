@@ -1,13 +1,55 @@
-"""Chat helpers: accumulate a streamed chat into its final message; the legacy conversational
-task expressed as chat messages."""
+"""Chat helpers: the chat request body; accumulate a streamed chat into its final message;
+the legacy conversational task expressed as chat messages."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterable, Iterable, Mapping
+from collections.abc import AsyncIterable, Iterable, Mapping, Sequence
 from typing import Any
+
+import msgspec
 
 from . import types as t
 from ._exceptions import InvalidInputError
+from ._params import CALL_OPTION_NAMES
+from ._payloads import json_body
+from .providers import AUTO, Direct
+
+Messages = Sequence[Mapping[str, Any] | t.ChatMessage]
+
+
+def chat_model(plan: Direct, provider: str) -> str:
+    """The body's ``model``: ``model:provider`` on the router's chat route for a provider."""
+    model = plan.model
+    if model is None or model.startswith(("http://", "https://")):
+        return "tgi"
+    if plan.router_chat and ":" not in model and provider not in (AUTO, "hf-inference"):
+        return f"{model}:{provider}"
+    return model
+
+
+def chat_messages(messages: Messages) -> list[Any]:
+    if not isinstance(messages, list | tuple):
+        raise InvalidInputError("messages must be a list of {'role': ..., 'content': ...}")
+    return [msgspec.to_builtins(m) if isinstance(m, t.ChatMessage) else m for m in messages]
+
+
+def chat_params(params: Mapping[str, Any], stream: bool) -> dict[str, Any]:
+    """The chat parameters of a call (its options and None values left out)."""
+    body = {k: v for k, v in params.items() if k not in CALL_OPTION_NAMES and v is not None}
+    if stream:
+        body["stream"] = True
+    return body
+
+
+def chat_body(
+    messages: Messages, body_model: str, params: Mapping[str, Any], stream: bool
+) -> bytes:
+    body: dict[str, Any] = {"model": body_model, "messages": chat_messages(messages)}
+    body.update(chat_params(params, False))
+    body.update(params.get("extra_body") or {})
+    if stream:
+        body["stream"] = True
+    return json_body(body)
 
 
 class _ToolCallParts:

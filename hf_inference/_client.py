@@ -9,17 +9,19 @@ from __future__ import annotations
 import logging
 import ssl as _ssl
 import time
-from collections.abc import AsyncIterable, Awaitable, Callable, Mapping, Sequence
+from collections.abc import AsyncIterable, Awaitable, Callable, Mapping
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypeVar, overload
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin
 
 import aiohttp
 import anyio
 import msgspec
 
 from . import _tasks as tasks
+from . import providers
 from . import types as t
+from ._chat import Messages, chat_body, chat_model
 from ._config import (
     DEFAULT_MAX_EVENT_SIZE,
     DEFAULT_MAX_RESPONSE_SIZE,
@@ -31,31 +33,28 @@ from ._config import (
     is_url,
     origin_of,
     resolve_token,
-    resolve_urls,
     validate_model_id,
     validate_url,
 )
+from ._endpoints import EndpointMethods
 from ._exceptions import (
     APIConnectionError,
     DecodeError,
-    HTTPStatusError,
     InferenceTimeoutError,
     InvalidInputError,
     ModelLoadingError,
     ModelLoadingTimeout,
-    error_from_response,
 )
+from ._exchange import ProviderExchange, check_streamable, provider_call, provider_chat
+from ._jobs import JobProgress
+from ._mapping import DEFAULT_TTL
 from ._params import CALL_OPTION_NAMES, CallOptions, ChatCompletionParameters
 from ._payloads import (
-    b64,
     check_parameters,
-    inputs_payload,
-    is_binary_input,
     json_body,
-    read_binary,
-    sniff_content_type,
 )
 from ._retry import RetryPolicy
+from ._routing import Plan, Routing
 from ._streaming import AsyncStream
 from ._transport import Body, Response, Transport, default_headers
 
@@ -70,18 +69,25 @@ Sleep = Callable[[float], Awaitable[None]]
 
 _any_decoder = msgspec.json.Decoder()
 _MAX_REDIRECTS = 5
-Messages = Sequence[Mapping[str, Any] | t.ChatMessage]
 
 
-class AsyncInferenceClient:
-    """Async client for the Hugging Face Inference API, dedicated endpoints and routed chat.
+class AsyncInferenceClient(EndpointMethods):
+    """Async client for Hugging Face inference: Inference Providers, hf-inference, endpoints.
 
-    ``token``: a token string; ``None`` looks up ``HF_TOKEN`` then the token file; ``False``
-    stays anonymous. ``model``: the default model id or endpoint URL. ``base_url``: where
-    serverless calls go: the argument, else ``$HF_INFERENCE_BASE_URL``, else
-    ``https://router.huggingface.co/hf-inference``. Routed chat goes to
-    ``$HF_INFERENCE_ROUTER_URL``, else the router that goes with the base URL. The token is
-    sent to these hosts (you chose them), to Hugging Face's and to endpoints you configure.
+    ``token``: a Hugging Face token (``hf_...``, sent to the router and the Hub only) or a
+    provider's own key (sent straight to that provider); ``None`` looks up ``HF_TOKEN`` then
+    the token file; ``False`` stays anonymous. ``model``: the default model id or endpoint URL.
+    ``provider``: ``"auto"``, the default (None means the same: the Hub's first live provider
+    for the task; the router's own choice for chat), or a provider name
+    (``hf_inference.providers.PROVIDERS``).
+    ``base_url``: a serverless base (the argument, else ``HF_INFERENCE_BASE_URL``); given,
+    calls go there as to hf-inference and the Hub is never asked. ``router_url``: the router
+    (the argument, else ``HF_INFERENCE_ROUTER_URL``, else the one that goes with the base URL,
+    else router.huggingface.co). ``hub_url``: the Hub (the argument, else ``HF_ENDPOINT``,
+    else huggingface.co). ``provider_urls``: a provider's direct base URL, by name (for a
+    private gateway or a local test server). ``on_progress``: called with each
+    ``JobProgress`` of a provider job (queue position, status).
+    The token goes to the hosts you name here as well as to Hugging Face's.
     """
 
     def __init__(
@@ -91,6 +97,9 @@ class AsyncInferenceClient:
         model: str | None = None,
         base_url: str | None = None,
         provider: str | None = None,
+        router_url: str | None = None,
+        hub_url: str | None = None,
+        provider_urls: Mapping[str, str] | None = None,
         headers: Mapping[str, str] | None = None,
         timeout: Timeout | float | None = DEFAULT_TIMEOUT,
         session: aiohttp.ClientSession | None = None,
@@ -108,6 +117,8 @@ class AsyncInferenceClient:
         sleep: Sleep | None = None,
         clock: Callable[[], float] | None = None,
         on_loading: Callable[[float, float], None] | None = None,
+        on_progress: Callable[[JobProgress], None] | None = None,
+        mapping_ttl: float = DEFAULT_TTL,
         _transport: Transport | None = None,
         _endpoint: str | None = None,
     ) -> None:
@@ -118,8 +129,6 @@ class AsyncInferenceClient:
         elif model is not None:
             validate_url(model)
         self.model = model
-        self.base_url, self.router_url = resolve_urls(base_url)
-        self.provider = provider
         self.timeout = Timeout.of(timeout)
         self.retry = RetryPolicy(
             max_retries=max_retries, wait_for_model=wait_for_model, loading_budget=loading_budget
@@ -132,6 +141,18 @@ class AsyncInferenceClient:
         self._sleep: Sleep = sleep or anyio.sleep
         self._clock: Callable[[], float] = clock or time.time
         self._on_loading = on_loading
+        self._on_progress = on_progress
+        self._routing = Routing(
+            base_url=base_url,
+            router_url=router_url,
+            hub_url=hub_url,
+            provider=provider,
+            provider_urls=provider_urls,
+            mapping_ttl=mapping_ttl,
+            token=self._token,
+            get=self._get,
+            max_response_size=max_response_size,
+        )
         self._limiter = anyio.CapacityLimiter(max_concurrency) if max_concurrency else None
         base_headers = default_headers()
         if bill_to is not None:
@@ -145,13 +166,33 @@ class AsyncInferenceClient:
         self._transport = _transport or Transport(
             session=session, max_connections=max_connections, ssl=ssl, trust_env=trust_env
         )
-        trusted = {origin_of(self.base_url), origin_of(self.router_url)}
+        trusted = {origin_of(self.base_url), origin_of(self.router_url), origin_of(self.hub_url)}
         trusted |= {("https", host, 443) for host in HUGGING_FACE_HOSTS}
         if self._endpoint is not None:
             trusted.add(origin_of(self._endpoint))
         if model is not None and is_url(model):
             trusted.add(origin_of(model))
         self._trusted_origins = frozenset(trusted)
+
+    @property
+    def base_url(self) -> str:
+        """Where hf-inference (serverless) calls go."""
+        return self._routing.base_url
+
+    @property
+    def router_url(self) -> str:
+        """The Inference Providers router."""
+        return self._routing.router_url
+
+    @property
+    def hub_url(self) -> str:
+        """The Hub that maps models to providers."""
+        return self._routing.hub_url
+
+    @property
+    def provider(self) -> str:
+        """``"auto"`` or the provider this client's calls use unless a call says otherwise."""
+        return self._routing.provider
 
     def __repr__(self) -> str:
         target = self._endpoint or self.base_url
@@ -194,41 +235,35 @@ class AsyncInferenceClient:
         await self.aclose()
 
     # -- routing and headers --------------------------------------------------------------------
-    def _target(
-        self, spec: tasks.TaskSpec[Any], model: str | None, provider: str | None = None
-    ) -> tuple[str, str | None]:
-        """(URL, model id for the body and errors) for one call.
-
-        Chat goes through the provider router when a provider other than hf-inference is
-        chosen (per call, else on the client) or the model id carries a ``:provider`` suffix.
-        """
+    def _plan(
+        self, spec: tasks.TaskSpec[Any], model: str | None, options: Mapping[str, Any]
+    ) -> Plan:
         model = model if model is not None else self.model
-        if model is None:
-            if self._endpoint is None:
-                raise InvalidInputError(
-                    f"no model given for {spec.name}: pass model=... or set it on the client"
-                )
-            return self._endpoint_route(self._endpoint, spec), None
-        if is_url(model):
-            return self._endpoint_route(validate_url(model), spec), model
-        validate_model_id(model)
-        if self._endpoint is not None:
-            return self._endpoint_route(self._endpoint, spec), model
-        provider = provider or self.provider
-        routed = (provider is not None and provider != "hf-inference") or ":" in model
-        if spec.route is tasks.Route.CHAT and routed:
-            return f"{self.router_url}/v1/chat/completions", model
-        if spec.route is tasks.Route.PIPELINE:
-            return f"{self.base_url}/models/{model}/pipeline/{spec.name}", model
-        if spec.route is tasks.Route.CHAT:
-            return f"{self.base_url}/models/{model}/v1/chat/completions", model
-        return f"{self.base_url}/models/{model}", model
+        return self._routing.plan(spec, model, options, self._endpoint)
 
-    @staticmethod
-    def _endpoint_route(url: str, spec: tasks.TaskSpec[Any]) -> str:
-        if spec.route is tasks.Route.CHAT and not url.endswith("/chat/completions"):
-            return f"{url}/v1/chat/completions"
-        return url
+    async def _where(
+        self, spec: tasks.TaskSpec[Any], model: str | None, options: Mapping[str, Any]
+    ) -> providers.Direct | providers.Routed:
+        model = model if model is not None else self.model
+        return await self._routing.where(spec, model, options, self._endpoint)
+
+    def _get(self, url: str, headers: Mapping[str, str], model: str) -> Awaitable[Response]:
+        return self._send(url, headers, None, {}, model, method="GET")
+
+    def _exchange(self, plan: providers.Routed, options: CallOptions) -> ProviderExchange:
+        timeout = Timeout.of(options["timeout"]) if "timeout" in options else self.timeout
+        return ProviderExchange(
+            plan,
+            send=self._send,
+            download=self._download,
+            sleep=self._sleep,
+            base_headers=self._base_headers,
+            credential=options.get("token") or self._token,
+            options=options,
+            timeout=timeout,
+            max_response_size=self.max_response_size,
+            on_progress=options.get("on_progress", self._on_progress),
+        )
 
     def _headers(
         self,
@@ -318,7 +353,7 @@ class AsyncInferenceClient:
             if status < 300 or (redirects and status < 400):
                 return response
             # Read (capped) and release the failed answer before any wait or retry.
-            error = await self._status_error(response, model)
+            error = await response.status_error(model)
             if isinstance(error, ModelLoadingError) and wait_for_model and replayable:
                 wait = policy.loading_delay(error.estimated_time, loading_waited)
                 if wait is None:
@@ -357,26 +392,6 @@ class AsyncInferenceClient:
                 await self._pause(delay, deadline, error)
                 continue
             raise error
-
-    async def _status_error(self, response: Response, model: str | None) -> HTTPStatusError:
-        body = await response.read_error_body()
-        status = response.status
-        if status >= 400:
-            return error_from_response(
-                status, response.headers, body, model=model, request_id=response.request_id
-            )
-        location = response.headers.get("Location", "")
-        host = urlsplit(location).netloc.rpartition("@")[2] if location else ""
-        return HTTPStatusError(
-            f"the server redirected ({status}){f' to {host}' if host else ''}; redirects are "
-            "not followed (a POST would lose its body or leak its headers): call the target "
-            "URL directly",
-            status=status,
-            model=model,
-            request_id=response.request_id,
-            body=body,
-            headers=response.headers,
-        )
 
     async def _pause(self, delay: float, deadline: float | None, cause: Exception) -> None:
         """Sleep before sending again, unless the call's total deadline would pass meanwhile."""
@@ -455,107 +470,13 @@ class AsyncInferenceClient:
             location = response.headers.get("Location")
             if response.status < 300 or not location:
                 if response.status >= 300:
-                    raise await self._status_error(response, None)
+                    raise await response.status_error(None)
                 return await response.read(self.max_response_size)
             response.release()
             url = validate_url(urljoin(url, location))
             if origin_of(url) != origin:
                 headers = default_headers()
         raise InvalidInputError(f"more than {_MAX_REDIRECTS} redirects downloading an input")
-
-    # -- bodies ---------------------------------------------------------------------------------
-    async def _body(
-        self,
-        spec: tasks.TaskSpec[Any],
-        inputs: Any,
-        parameters: Mapping[str, Any] | None,
-        options: CallOptions,
-        model: str | None,
-        stream: bool = False,
-    ) -> tuple[Body, str | None]:
-        """(body, content type) for one call, following the task's input kind."""
-        extra = dict(options.get("extra_body") or {})
-        kind = spec.input_kind
-        if kind is tasks.InputKind.BINARY and is_binary_input(inputs):
-            if not check_parameters(parameters) and not extra:
-                data = await read_binary(
-                    inputs, self._download, allow_stream=True, media=spec.media
-                )
-                if isinstance(data, AsyncIterable):
-                    return data, "application/octet-stream"
-                return data, sniff_content_type(data)
-            data = await read_binary(inputs, self._download, media=spec.media)
-            assert not isinstance(data, AsyncIterable)
-            inputs = b64(data)
-        elif kind is tasks.InputKind.BINARY_IN_DICT and isinstance(inputs, Mapping):
-            inputs = dict(inputs)
-            if "image" in inputs and is_binary_input(inputs["image"]):
-                data = await read_binary(inputs["image"], self._download)
-                assert not isinstance(data, AsyncIterable)
-                inputs["image"] = b64(data)
-        if stream:
-            extra["stream"] = True
-        return json_body(inputs_payload(inputs, parameters, extra)), "application/json"
-
-    def _chat_body(
-        self,
-        spec: tasks.TaskSpec[Any],
-        messages: Messages,
-        model: str | None,
-        url: str,
-        params: Mapping[str, Any],
-        stream: bool,
-    ) -> bytes:
-        if not isinstance(messages, list | tuple):
-            raise InvalidInputError("messages must be a list of {'role': ..., 'content': ...}")
-        provider = params.get("provider") or self.provider
-        body_model = model or "tgi"
-        if model is not None and not is_url(model) and provider and ":" not in model:
-            # On the hf-inference route the model is in the URL; the router needs the suffix.
-            body_model = f"{model}:{provider}" if provider != "hf-inference" else model
-        if model is not None and is_url(model):
-            body_model = "tgi"
-        body: dict[str, Any] = {
-            "model": body_model,
-            "messages": [
-                msgspec.to_builtins(m) if isinstance(m, t.ChatMessage) else m for m in messages
-            ],
-        }
-        for key, value in params.items():
-            if key not in CALL_OPTION_NAMES and key != "provider" and value is not None:
-                body[key] = value
-        body.update(params.get("extra_body") or {})
-        if stream:
-            body["stream"] = True
-        return json_body(body)
-
-    # -- decoding -------------------------------------------------------------------------------
-    async def _decode(
-        self, spec: tasks.TaskSpec[Out], response: Response, inputs: Any, model: str | None
-    ) -> Out:
-        body = await response.read(self.max_response_size)
-        if spec.binary_output:
-            if response.media_type == "application/json":
-                raise self._decode_error(spec, response, body, "expected binary data, got JSON")
-            result: Any = t.BinaryOutput(body, response.media_type or "application/octet-stream")
-            return result  # type: ignore[no-any-return]
-        try:
-            wire = spec.decoder.decode(body)
-            return spec.finish(wire, inputs)
-        except (msgspec.ValidationError, msgspec.DecodeError, IndexError, TypeError) as exc:
-            raise self._decode_error(spec, response, body, str(exc)) from None
-
-    @staticmethod
-    def _decode_error(
-        spec: tasks.TaskSpec[Any], response: Response, body: bytes, why: str
-    ) -> DecodeError:
-        return DecodeError(
-            f"{spec.name} answer could not be decoded: {why}",
-            status=response.status,
-            model=response.model,
-            request_id=response.request_id,
-            body=body,
-        )
 
     # -- the shared machinery --------------------------------------------------------------------
     async def _run(
@@ -566,11 +487,23 @@ class AsyncInferenceClient:
         parameters: Mapping[str, Any] | None,
         options: CallOptions,
     ) -> Out:
-        url, model_id = self._target(spec, model)
-        body, content_type = await self._body(spec, inputs, parameters, options, model_id)
+        plan = self._plan(spec, model, options)
+        if not isinstance(plan, providers.Direct):
+            plan = await self._where(spec, model, options)
+            if isinstance(plan, providers.Routed):
+                exchange = self._exchange(plan, options)
+                result: Out = await provider_call(
+                    spec, exchange, inputs, parameters, options, self.hub_url
+                )
+                return result
+        url, model_id = plan.url, plan.model
+        extra = options.get("extra_body")
+        body, content_type = await tasks.request_body(
+            spec, inputs, parameters, extra, self._download
+        )
         headers = self._headers(url, options, content_type, spec.accept)
         response = await self._send(url, headers, body, options, model_id)
-        return await self._decode(spec, response, inputs, model_id)
+        return await tasks.read_answer(spec, response, inputs, self.max_response_size)
 
     def _stream(
         self,
@@ -580,19 +513,28 @@ class AsyncInferenceClient:
         parameters: Mapping[str, Any] | None,
         options: CallOptions,
     ) -> AsyncStream[Out]:
-        url, model_id = self._target(spec, model)
+        first = self._plan(spec, model, options)  # bad input fails here, before any I/O
 
         async def open_stream() -> Response:
-            body, content_type = await self._body(
-                spec, inputs, parameters, options, model_id, stream=True
+            plan = (
+                first
+                if isinstance(first, providers.Direct)
+                else await self._where(spec, model, options)
             )
-            headers = self._headers(url, options, content_type, "text/event-stream")
-            return await self._send(url, headers, body, options, model_id, stream=True)
+            if isinstance(plan, providers.Routed):
+                check_streamable(plan, spec)
+            assert isinstance(plan, providers.Direct)
+            extra = options.get("extra_body")
+            body, content_type = await tasks.request_body(
+                spec, inputs, parameters, extra, self._download, stream=True
+            )
+            headers = self._headers(plan.url, options, content_type, "text/event-stream")
+            return await self._send(plan.url, headers, body, options, plan.model, stream=True)
 
         return AsyncStream(
             open_stream,
             spec.decoder,
-            model=model_id,
+            model=model or self.model,
             is_complete=tasks.stream_is_complete,
             max_event_size=self.max_event_size,
         )
@@ -604,16 +546,32 @@ class AsyncInferenceClient:
         model: str | None,
         params: Mapping[str, Any],
     ) -> tuple[Callable[[], Awaitable[Response]], str | None]:
-        url, model_id = self._target(spec, model, params.get("provider"))
         options: CallOptions = {k: v for k, v in params.items() if k in CALL_OPTION_NAMES}  # type: ignore[assignment]
-        body = self._chat_body(spec, messages, model_id, url, params, spec.stream)
         accept = "text/event-stream" if spec.stream else None
-        headers = self._headers(url, options, "application/json", accept)
+        plan = self._plan(spec, model, options)
+        if isinstance(plan, providers.Direct):
+            provider = options.get("provider") or self.provider
+            body = chat_body(messages, chat_model(plan, provider), params, spec.stream)
+            headers = self._headers(plan.url, options, "application/json", accept)
+            url, model_id = plan.url, plan.model
 
-        def send() -> Awaitable[Response]:
-            return self._send(url, headers, body, options, model_id, stream=spec.stream)
+            def send() -> Awaitable[Response]:
+                return self._send(url, headers, body, options, model_id, stream=spec.stream)
 
-        return send, model_id
+            return send, model_id
+
+        async def send_routed() -> Response:
+            where = await self._where(spec, model, options)
+            if isinstance(where, providers.Routed):
+                exchange = self._exchange(where, options)
+                return await provider_chat(exchange, messages, params, spec.stream)
+            body = chat_body(messages, where.model or "tgi", params, spec.stream)
+            headers = self._headers(where.url, options, "application/json", accept)
+            return await self._send(
+                where.url, headers, body, options, where.model, stream=spec.stream
+            )
+
+        return send_routed, plan.model
 
     # -- raw primitives -------------------------------------------------------------------------
     @overload
@@ -721,7 +679,17 @@ class AsyncInferenceClient:
             raise InvalidInputError(f"unknown task {task!r}")
         if spec is None:
             spec = tasks.CHAT_COMPLETION if is_chat else tasks.TEXT_GENERATION
-        url, model_id = self._target(spec, model)
+        # A raw payload is in the serverless (or chat) format: it goes where that format is
+        # spoken, never through a provider shape that would rewrite it.
+        provider = options.get("provider") or self.provider
+        raw_options = {"provider": "hf-inference" if provider == providers.AUTO else provider}
+        plan = self._plan(spec, model, raw_options)
+        if not isinstance(plan, providers.Direct):
+            raise InvalidInputError(
+                f"request() sends the payload as is, which only hf-inference, the router's chat "
+                f"route and endpoints take; call the task method for provider {provider!r}"
+            )
+        url, model_id = plan.url, plan.model
         if isinstance(payload, Mapping) and ("inputs" in payload or is_chat):
             body = dict(payload)
             parameters = check_parameters(parameters)
@@ -730,8 +698,9 @@ class AsyncInferenceClient:
             if stream:
                 body["stream"] = True
             return url, model_id, json_body(body), "application/json"
-        body_bytes, content_type = await self._body(
-            spec, payload, parameters, options, model_id, stream=stream
+        extra = options.get("extra_body")
+        body_bytes, content_type = await tasks.request_body(
+            spec, payload, parameters, extra, self._download, stream=stream
         )
         return url, model_id, body_bytes, content_type
 
@@ -877,7 +846,10 @@ class AsyncInferenceClient:
         if parameters and "max_length" in parameters:
             params["max_tokens"] = parameters["max_length"]
         send, _ = self._chat(tasks.CONVERSATIONAL, messages, model, params)
-        reply = await self._decode(tasks.CONVERSATIONAL, await send(), messages, model)
+        answer = await send()
+        reply = await tasks.read_answer(
+            tasks.CONVERSATIONAL, answer, messages, self.max_response_size
+        )
         return conversational_output(inputs, reply)
 
     async def chat_completion(
@@ -888,8 +860,11 @@ class AsyncInferenceClient:
         **params: Unpack[ChatCompletionParameters],
     ) -> t.ChatCompletionOutput:
         """OpenAI-compatible chat completion (tools, response_format, logprobs...)."""
-        send, model_id = self._chat(tasks.CHAT_COMPLETION, messages, model, params)
-        return await self._decode(tasks.CHAT_COMPLETION, await send(), messages, model_id)
+        send, _ = self._chat(tasks.CHAT_COMPLETION, messages, model, params)
+        answer = await send()
+        return await tasks.read_answer(
+            tasks.CHAT_COMPLETION, answer, messages, self.max_response_size
+        )
 
     def chat_completion_stream(
         self,
@@ -1021,6 +996,28 @@ class AsyncInferenceClient:
     ) -> t.BinaryOutput:
         """Transform an image (``prompt`` in parameters); returns image bytes."""
         return await self._run(tasks.IMAGE_TO_IMAGE, inputs, model, parameters, options)
+
+    async def text_to_video(
+        self,
+        inputs: str,
+        *,
+        model: str | None = None,
+        parameters: Mapping[str, Any] | None = None,
+        **options: Unpack[CallOptions],
+    ) -> t.BinaryOutput:
+        """Make a video from a prompt (a provider job); returns the video bytes."""
+        return await self._run(tasks.TEXT_TO_VIDEO, inputs, model, parameters, options)
+
+    async def image_to_video(
+        self,
+        inputs: Any,
+        *,
+        model: str | None = None,
+        parameters: Mapping[str, Any] | None = None,
+        **options: Unpack[CallOptions],
+    ) -> t.BinaryOutput:
+        """Animate an image (``prompt`` in parameters; a provider job); returns video bytes."""
+        return await self._run(tasks.IMAGE_TO_VIDEO, inputs, model, parameters, options)
 
     async def zero_shot_image_classification(
         self,

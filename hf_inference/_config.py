@@ -22,6 +22,7 @@ ROUTER_URL: Final = "https://router.huggingface.co"
 _HF_INFERENCE_ROUTE: Final = "/hf-inference"
 BASE_URL_ENV: Final = "HF_INFERENCE_BASE_URL"
 ROUTER_URL_ENV: Final = "HF_INFERENCE_ROUTER_URL"
+HUB_URL: Final = "https://huggingface.co"
 #: Hosts that receive the token without the user naming them.
 HUGGING_FACE_HOSTS: Final = frozenset({"router.huggingface.co", "huggingface.co"})
 
@@ -56,6 +57,15 @@ class Timeout(msgspec.Struct, frozen=True):
 
 
 DEFAULT_TIMEOUT: Final = Timeout()
+
+#: How long a provider job (queue, prediction) may run when the call sets no total timeout.
+DEFAULT_JOB_TIMEOUT: Final = 600.0
+
+
+def env_hub_url() -> str:
+    """The Hub the model -> provider mapping is read from: ``HF_ENDPOINT``, else huggingface.co."""
+    value = os.environ.get("HF_ENDPOINT", "").strip()
+    return validate_url(value) if value else HUB_URL
 
 
 def _hf_home() -> Path:
@@ -125,18 +135,26 @@ def env_router_url() -> str:
     return router_for(base) if base is not None else ROUTER_URL
 
 
-def resolve_urls(base_url: str | None) -> tuple[str, str]:
-    """(base URL, router URL) of a new client: argument > environment > default.
+def resolve_urls(base_url: str | None, router_url: str | None = None) -> tuple[str, str, bool]:
+    """(base URL, router URL, whether the base was chosen) of a new client.
 
-    A ``base_url`` argument wins over ``$HF_INFERENCE_BASE_URL``; the router is
-    ``$HF_INFERENCE_ROUTER_URL`` when set (the user named it), else the one that goes with the
-    base URL. Read when a client is built, so a variable set after import counts.
+    Each is argument > environment > default. A base URL given as an argument or in
+    ``$HF_INFERENCE_BASE_URL`` is *chosen*: calls go there as to hf-inference and the Hub is
+    never asked. The router is the ``router_url`` argument, else ``$HF_INFERENCE_ROUTER_URL``,
+    else the one that goes with the base URL; a base URL nobody chose follows the router.
+    Read when a client is built, so a variable set after import counts.
     """
-    if not base_url:
-        return env_base_url(), env_router_url()
-    base = validate_url(base_url)
-    router = _env_url(ROUTER_URL_ENV)
-    return base, router if router is not None else router_for(base)
+    base = validate_url(base_url) if base_url else _env_url(BASE_URL_ENV)
+    router = validate_url(router_url) if router_url else _env_url(ROUTER_URL_ENV)
+    if router is None:
+        router = router_for(base) if base is not None else ROUTER_URL
+    if base is not None:
+        return base, router, True
+    return (
+        (DEFAULT_BASE_URL if router == ROUTER_URL else router + _HF_INFERENCE_ROUTE),
+        router,
+        False,
+    )
 
 
 _FORBIDDEN_HEADER_CHARS = re.compile(r"[\r\n\x00]")

@@ -4,6 +4,10 @@
 
     HfInferenceError
     ├── InvalidInputError (also ValueError)        bad model id, header, URL or argument
+    │   └── ProviderError                           no provider can take this call
+    │       ├── UnknownProviderError        provider name not in the registry
+    │       ├── ProviderTaskError           the provider does not offer this task
+    │       └── NoProviderError             no provider serves this model for this task
     ├── HTTPStatusError                             the server answered with an error status
     │   ├── BadRequestError                 400
     │   ├── AuthenticationError             401
@@ -25,6 +29,7 @@
     ├── InferenceTimeoutError (also TimeoutError)   connect, pool, read, first byte, deadline
     │   └── ModelLoadingTimeout                     the model did not load within the budget
     ├── APIConnectionError                          DNS, refused, reset, TLS
+    ├── JobError                                    a provider job (queue, prediction) failed
     ├── ClientClosedError (also RuntimeError)       a call on a closed client
     ├── EventLoopError (also RuntimeError)          a client used where its loop cannot serve it
     └── DecodeError                                 body or event does not match the output type
@@ -58,12 +63,16 @@ __all__ = [
     "IncompleteStreamError",
     "InferenceTimeoutError",
     "InvalidInputError",
+    "JobError",
     "ModelLoadingError",
     "ModelLoadingTimeout",
+    "NoProviderError",
     "NotFoundError",
     "OverloadedError",
     "PaymentRequiredError",
     "PermissionDeniedError",
+    "ProviderError",
+    "ProviderTaskError",
     "RateLimitError",
     "SSEDecodeError",
     "SSEEventTooLargeError",
@@ -71,6 +80,7 @@ __all__ = [
     "ServiceUnavailableError",
     "StreamError",
     "StreamValidationError",
+    "UnknownProviderError",
     "UnprocessableEntityError",
     "error_from_response",
     "error_from_stream_event",
@@ -145,6 +155,51 @@ def _rebuild(
 
 class InvalidInputError(HfInferenceError, ValueError):
     """An argument was rejected before any socket was opened."""
+
+
+class ProviderError(InvalidInputError):
+    """No provider can take this call; raised before any inference request is sent.
+
+    ``task``: the Hub task name; ``provider``: the provider asked for (or None for auto);
+    ``providers``: the names that would work (for this task, or serving this model).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        task: str | None = None,
+        provider: str | None = None,
+        providers: tuple[str, ...] = (),
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(message, **kwargs)
+        self.task = task
+        self.provider = provider
+        self.providers = providers
+
+
+class UnknownProviderError(ProviderError):
+    """The provider name is not one this client knows."""
+
+
+class ProviderTaskError(ProviderError):
+    """The provider exists but does not offer this task (or does not serve this model for it)."""
+
+
+class NoProviderError(ProviderError):
+    """No live provider serves this model for this task."""
+
+
+class JobError(HfInferenceError):
+    """A provider job (fal queue, replicate prediction, video job) ended in failure."""
+
+    def __init__(
+        self, message: str, *, job_id: str | None = None, provider: str | None = None, **kwargs: Any
+    ) -> None:
+        super().__init__(message, **kwargs)
+        self.job_id = job_id
+        self.provider = provider
 
 
 class ClientClosedError(HfInferenceError, RuntimeError):

@@ -110,6 +110,8 @@ image_segmentation = module_function(C.image_segmentation)
 image_to_text = module_function(C.image_to_text)
 text_to_image = module_function(C.text_to_image)
 image_to_image = module_function(C.image_to_image)
+text_to_video = module_function(C.text_to_video)
+image_to_video = module_function(C.image_to_video)
 zero_shot_image_classification = module_function(C.zero_shot_image_classification)
 feature_extraction = module_function(C.feature_extraction)
 visual_question_answering = module_function(C.visual_question_answering)
@@ -144,6 +146,8 @@ TASK_FUNCTIONS = (
     "image_to_text",
     "text_to_image",
     "image_to_image",
+    "text_to_video",
+    "image_to_video",
     "zero_shot_image_classification",
     "feature_extraction",
     "visual_question_answering",

@@ -6,6 +6,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Literal, TypedDict
 
 from ._config import Timeout
+from ._jobs import JobProgress
 
 
 class CallOptions(TypedDict, total=False):
@@ -31,6 +32,10 @@ class CallOptions(TypedDict, total=False):
     """Keys merged into the top level of the JSON body."""
     on_loading: Callable[[float, float], None]
     """Called with (estimated_time, waited) while a model loads."""
+    provider: str
+    """``"auto"``, or the Inference Provider to use for this call (e.g. ``"fal-ai"``)."""
+    on_progress: Callable[[JobProgress], None]
+    """Called with each status report of a provider job (queue position, status)."""
 
 
 class TextGenerationParameters(TypedDict, total=False):
@@ -76,7 +81,6 @@ class ChatCompletionParameters(CallOptions, total=False):
     tool_prompt: str
     response_format: Mapping[str, Any]
     stream_options: Mapping[str, Any]
-    provider: str
 
 
 CALL_OPTION_NAMES = frozenset(CallOptions.__annotations__)

@@ -9,12 +9,24 @@ one-line calls into the machinery that reads these rows.
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable, Mapping
+from collections.abc import AsyncIterable, Callable, Mapping
 from typing import Any, Generic, TypeVar
 
 import msgspec
 
 from . import types as t
+from ._exceptions import DecodeError
+from ._payloads import (
+    Downloader,
+    b64,
+    check_parameters,
+    inputs_payload,
+    is_binary_input,
+    json_body,
+    read_binary,
+    sniff_content_type,
+)
+from ._transport import Body, Response
 
 Out = TypeVar("Out")
 
@@ -201,6 +213,12 @@ TEXT_TO_IMAGE: TaskSpec[t.BinaryOutput] = TaskSpec(
 IMAGE_TO_IMAGE: TaskSpec[t.BinaryOutput] = TaskSpec(
     "image-to-image", M, B, Any, accept="image/png", binary_output=True
 )
+TEXT_TO_VIDEO: TaskSpec[t.BinaryOutput] = TaskSpec(
+    "text-to-video", M, J, Any, accept="video/mp4", binary_output=True
+)
+IMAGE_TO_VIDEO: TaskSpec[t.BinaryOutput] = TaskSpec(
+    "image-to-video", M, B, Any, accept="video/mp4", binary_output=True
+)
 ZERO_SHOT_IMAGE_CLASSIFICATION: TaskSpec[list[t.ZeroShotImageClassificationOutputElement]] = (
     TaskSpec(
         "zero-shot-image-classification", M, B, list[t.ZeroShotImageClassificationOutputElement]
@@ -251,6 +269,8 @@ TASKS: Mapping[str, TaskSpec[Any]] = {
     "image_to_text": IMAGE_TO_TEXT,
     "text_to_image": TEXT_TO_IMAGE,
     "image_to_image": IMAGE_TO_IMAGE,
+    "text_to_video": TEXT_TO_VIDEO,
+    "image_to_video": IMAGE_TO_VIDEO,
     "zero_shot_image_classification": ZERO_SHOT_IMAGE_CLASSIFICATION,
     "feature_extraction": FEATURE_EXTRACTION,
     "visual_question_answering": VISUAL_QUESTION_ANSWERING,
@@ -263,6 +283,60 @@ TASKS: Mapping[str, TaskSpec[Any]] = {
 BY_WIRE_NAME: Mapping[str, TaskSpec[Any]] = {
     spec.name: spec for spec in TASKS.values() if not spec.stream
 }
+
+
+async def request_body(
+    spec: TaskSpec[Any],
+    inputs: Any,
+    parameters: Mapping[str, Any] | None,
+    extra_body: Mapping[str, Any] | None,
+    download: Downloader,
+    stream: bool = False,
+) -> tuple[Body, str | None]:
+    """(body, content type) of one serverless call, following the task's input kind."""
+    parameters = check_parameters(parameters)
+    extra = dict(extra_body or {})
+    kind = spec.input_kind
+    if kind is InputKind.BINARY and is_binary_input(inputs):
+        if not parameters and not extra:
+            data = await read_binary(inputs, download, allow_stream=True, media=spec.media)
+            if isinstance(data, AsyncIterable):
+                return data, "application/octet-stream"
+            return data, sniff_content_type(data)
+        data = await read_binary(inputs, download, media=spec.media)
+        assert not isinstance(data, AsyncIterable)
+        inputs = b64(data)
+    elif kind is InputKind.BINARY_IN_DICT and isinstance(inputs, Mapping):
+        inputs = dict(inputs)
+        if "image" in inputs and is_binary_input(inputs["image"]):
+            data = await read_binary(inputs["image"], download)
+            assert not isinstance(data, AsyncIterable)
+            inputs["image"] = b64(data)
+    if stream:
+        extra["stream"] = True
+    return json_body(inputs_payload(inputs, parameters, extra)), "application/json"
+
+
+async def read_answer(spec: TaskSpec[Out], response: Response, inputs: Any, max_size: int) -> Out:
+    """A serverless answer as the task's value: bytes for media, else decoded and shaped."""
+    body = await response.read(max_size)
+    why = "expected binary data, got JSON"
+    if spec.binary_output:
+        if response.media_type != "application/json":
+            result: Any = t.BinaryOutput(body, response.media_type or "application/octet-stream")
+            return result  # type: ignore[no-any-return]
+    else:
+        try:
+            return spec.finish(spec.decoder.decode(body), inputs)
+        except (msgspec.ValidationError, msgspec.DecodeError, IndexError, TypeError) as exc:
+            why = str(exc)
+    raise DecodeError(
+        f"{spec.name} answer could not be decoded: {why}",
+        status=response.status,
+        model=response.model,
+        request_id=response.request_id,
+        body=body,
+    )
 
 
 def stream_is_complete(event: Any) -> bool:

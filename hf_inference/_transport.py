@@ -35,9 +35,11 @@ from ._exceptions import (
     DecodeError,
     EventLoopError,
     HfInferenceError,
+    HTTPStatusError,
     IncompleteStreamError,
     InferenceTimeoutError,
     InvalidInputError,
+    error_from_response,
 )
 from ._version import __version__
 
@@ -341,6 +343,27 @@ class Response:
             raise
         self.close()
         return b"".join(parts)[:limit]
+
+    async def status_error(self, model: str | None) -> HTTPStatusError:
+        """The typed error of a non-2xx answer, its (capped) body read and released."""
+        body = await self.read_error_body()
+        status = self.status
+        if status >= 400:
+            return error_from_response(
+                status, self.headers, body, model=model, request_id=self.request_id
+            )
+        location = self.headers.get("Location", "")
+        host = urlsplit(location).netloc.rpartition("@")[2] if location else ""
+        return HTTPStatusError(
+            f"the server redirected ({status}){f' to {host}' if host else ''}; redirects are "
+            "not followed (a POST would lose its body or leak its headers): call the target "
+            "URL directly",
+            status=status,
+            model=model,
+            request_id=self.request_id,
+            body=body,
+            headers=self.headers,
+        )
 
     def _too_large(self, max_size: int) -> DecodeError:
         return DecodeError(

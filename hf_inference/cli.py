@@ -27,9 +27,10 @@ from typing import Any, TextIO
 
 import msgspec
 
-from . import _tasks
+from . import _tasks, providers
 from ._client import AsyncInferenceClient
 from ._exceptions import BadRequestError, HfInferenceError, InvalidInputError
+from ._jobs import JobProgress
 from ._version import __version__
 from .types import BinaryOutput
 
@@ -214,6 +215,7 @@ class LoadingProgress:
         self._ready_at = 0.0
         self._started = 0.0
         self._task: asyncio.Task[None] | None = None
+        self._drawn = False
 
     def __call__(self, estimated_time: float, waited: float) -> None:
         if not self.enabled:
@@ -240,7 +242,23 @@ class LoadingProgress:
             frame += 1
             await asyncio.sleep(0.25)
 
+    def job(self, update: JobProgress) -> None:
+        """The client's ``on_progress`` callback: one status line per provider job report."""
+        if not self.enabled:
+            return
+        where = f", position {update.queue_position}" if update.queue_position is not None else ""
+        self.stream.write(
+            f"\r\x1b[K{update.provider} job {update.job_id}: {update.status}{where} "
+            f"({update.elapsed:.0f} s)"
+        )
+        self.stream.flush()
+        self._drawn = True
+
     def clear(self) -> None:
+        if self._drawn and self._task is None:
+            self.stream.write("\r\x1b[K")
+            self.stream.flush()
+            self._drawn = False
         if self._task is not None:
             self._task.cancel()
             self._task = None
@@ -363,6 +381,9 @@ async def open_client(args: argparse.Namespace) -> AsyncIterator[AsyncInferenceC
     if args.local and (args.base_url or args.endpoint):
         raise UsageError("--local cannot be combined with --base-url or --endpoint")
     options: dict[str, Any] = {"headers": _headers_of(args)}
+    for name in ("provider", "router_url", "hub_url"):
+        if getattr(args, name, None):
+            options[name] = getattr(args, name)
     if args.timeout is not None:
         options["timeout"] = args.timeout
     if args.no_wait:
@@ -372,7 +393,12 @@ async def open_client(args: argparse.Namespace) -> AsyncIterator[AsyncInferenceC
             from .testing import LocalInferenceServer
 
             server = await stack.enter_async_context(LocalInferenceServer())
-            client = AsyncInferenceClient(False, base_url=server.base_url, **options)
+            if options.get("provider", "hf-inference") == "hf-inference":
+                client = AsyncInferenceClient(False, base_url=server.base_url, **options)
+            else:  # the local server is the router and the Hub too
+                local = {"router_url": server.url, "hub_url": server.url}
+                # The local router, like the real one, takes Hugging Face tokens only.
+                client = AsyncInferenceClient("hf_local_cli", **{**options, **local})
         else:
             client = AsyncInferenceClient(args.token, base_url=args.base_url, **options)
         await stack.enter_async_context(client)
@@ -545,7 +571,13 @@ async def _task_command(
                     if "stream" not in exc.message:
                         raise
             method = getattr(client, name)
-            result = await method(inputs, model=model, parameters=params, on_loading=progress)
+            result = await method(
+                inputs,
+                model=model,
+                parameters=params,
+                on_loading=progress,
+                on_progress=progress.job,
+            )
         finally:
             progress.clear()
     if isinstance(result, BinaryOutput):
@@ -711,6 +743,13 @@ def _common_options() -> argparse.ArgumentParser:
         help="serverless API root (default: $HF_INFERENCE_BASE_URL, else the HF router)",
     )
     conn.add_argument("--endpoint", metavar="URL", help="a dedicated endpoint / TGI server URL")
+    conn.add_argument(
+        "--provider",
+        choices=[providers.AUTO, *sorted(providers.PROVIDERS)],
+        help="Inference Provider (default: auto, the Hub's first live provider for the task)",
+    )
+    conn.add_argument("--router-url", metavar="URL", help="Inference Providers router root")
+    conn.add_argument("--hub-url", metavar="URL", help="Hub root for model -> provider lookups")
     conn.add_argument("--timeout", type=float, metavar="SECONDS", help="read timeout")
     conn.add_argument(
         "-H", "--header", action="append", default=[], metavar="'NAME: VALUE'", help="extra header"

@@ -157,7 +157,7 @@ def test_cli_follows_the_environment(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    monkeypatch.setenv("HF_INFERENCE_ROUTER_URL", threaded_server.url)
+    monkeypatch.setenv("HF_INFERENCE_BASE_URL", threaded_server.base_url)
     assert cli.main(["text-generation", "--model", "gpt2", "Hello"]) == 0
     assert capsys.readouterr().out.strip()
     assert threaded_server.requests[-1].path == "/hf-inference/models/gpt2"
@@ -173,7 +173,7 @@ async def test_example_app_follows_the_environment(
     example = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(example)
     async with LocalInferenceServer() as server:
-        monkeypatch.setenv("HF_INFERENCE_ROUTER_URL", server.url)
+        monkeypatch.setenv("HF_INFERENCE_BASE_URL", server.base_url)
         app = example.create_app()
         async with app.router.lifespan_context(app):
             status, body = await asgi_get(app, "/generate", "prompt=Hi&max_new_tokens=3")

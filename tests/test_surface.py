@@ -15,7 +15,8 @@ PRODUCT_TASKS = {
     "image_classification", "object_detection", "image_segmentation", "image_to_text",
     "text_to_image", "image_to_image", "zero_shot_image_classification", "feature_extraction",
     "visual_question_answering", "document_question_answering", "tabular_regression",
-    "tabular_classification", "chat_completion", "chat_completion_stream",
+    "tabular_classification", "chat_completion", "chat_completion_stream", "text_to_video",
+    "image_to_video",
 }  # fmt: skip
 
 
@@ -43,7 +44,9 @@ def test_exports_are_importable_and_sorted() -> None:
         assert hasattr(hf_inference, name), name
     assert hf_inference.HfInference is AsyncInferenceClient
     public = {n for n in dir(hf_inference) if n[0].isalpha()}
-    modules = {"types", "testing", "annotations", "cli", "demo", "sync", "integrations"}
+    modules = {
+        "types", "testing", "annotations", "cli", "demo", "sync", "integrations", "providers",
+    }  # fmt: skip
     assert public - set(hf_inference.__all__) - modules == set()
 
 

@@ -117,8 +117,12 @@ RESULT_TYPES: dict[str, Any] = {
     "conversational": t.ConversationalOutput,
 }
 
+#: Served by Inference Providers only (tests/test_providers.py runs them).
+PROVIDER_ONLY = {"text_to_video", "image_to_video"}
 NON_STREAM_TASKS = sorted(
-    n for n, s in _tasks.TASKS.items() if not s.stream and n != "chat_completion"
+    n
+    for n, s in _tasks.TASKS.items()
+    if not s.stream and n != "chat_completion" and n not in PROVIDER_ONLY
 )
 
 

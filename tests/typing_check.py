@@ -75,10 +75,18 @@ async def every_task(client: AsyncInferenceClient, image: bytes, audio: Path) ->
         "[MASK] world!", model="bert-base-uncased", token="hf_x"
     )
     endpoint: AsyncInferenceClient = client.endpoint("https://example.com/tgi")
+    progress: list[hf_inference.JobProgress] = []
+    video: types.BinaryOutput = await client.text_to_video(
+        "a cat", model="m", provider="fal-ai", on_progress=progress.append
+    )
+    moving: types.BinaryOutput = await hf_inference.image_to_video(image, provider="auto")
+    info: dict[str, object] = await endpoint.get_endpoint_info()
+    healthy: bool = await endpoint.health_check()
     del (masks, summary, answer, table, labels, generated, token, final, entities, translated)
     del (zero, conversation, similarity, reply, delta, whole, text, sounds, speech, separated)
     del (classes, boxes, segments, caption, drawn, edited, zero_image, embedding, vqa, docqa)
     del (regression, classification, raw, typed, module_level, endpoint)
+    del (video, moving, info, healthy)
 
 
 async def ported_from_huggingface_hub(client: AsyncInferenceClient) -> None:

@@ -52,7 +52,8 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
 def aim_line(server: LocalInferenceServer) -> str:
     """The shell line that points hf_inference (and the docs' endpoint examples) at ``server``."""
     return (
-        f"export HF_INFERENCE_BASE_URL={server.base_url} ENDPOINT_URL={server.endpoint_url('gpt2')}"
+        f"export HF_INFERENCE_BASE_URL={server.base_url} HF_ENDPOINT={server.url} "
+        f"ENDPOINT_URL={server.endpoint_url('gpt2')}"
     )
 
 
