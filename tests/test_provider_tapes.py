@@ -29,6 +29,7 @@ from hf_inference import types as t
 from hf_inference.testing import LocalInferenceServer
 from hf_inference.testing._faults import Reply
 
+
 def _tapes_file() -> Path | None:
     named = os.environ.get("HF_INFERENCE_PROVIDER_TAPES")
     places = [Path(named)] if named else []
