@@ -245,6 +245,28 @@ async def test_urls_endpoints_and_base_url_never_ask_the_hub(hub: LocalInference
     assert not hub.hub_lookups
 
 
+async def test_a_base_url_from_the_environment_is_chosen_like_the_argument(
+    hub: LocalInferenceServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HF_INFERENCE_BASE_URL", hub.base_url)
+    monkeypatch.setenv("HF_ENDPOINT", hub.url)
+    async with AsyncInferenceClient(HF) as c:
+        await c.text_to_image("a cat", model="black-forest-labs/FLUX.1-schnell")
+    assert not hub.hub_lookups
+    assert hub.requests[-1].path == "/hf-inference/models/black-forest-labs/FLUX.1-schnell"
+
+
+async def test_a_provider_named_beside_a_base_url_is_routed_not_ignored(
+    hub: LocalInferenceServer,
+) -> None:
+    model = map_cell(hub, "together", "text-to-image")
+    async with AsyncInferenceClient(HF, base_url=hub.base_url, hub_url=hub.url) as c:
+        image = await c.text_to_image("a cat", model=model, provider="together")
+    check(image, BinaryOutput)
+    assert hub.hub_lookups[model] == 1
+    assert inference_requests(hub)[-1].path == "/together/v1/images/generations"
+
+
 async def test_concurrent_calls_for_one_uncached_model_share_one_lookup(
     hub: LocalInferenceServer,
 ) -> None:
