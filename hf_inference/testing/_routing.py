@@ -19,39 +19,11 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from ..providers.hf_inference import TASKS as HF_INFERENCE_TASKS
 from ._base import b64
 
-TASKS = frozenset(
-    {
-        "audio-classification",
-        "audio-to-audio",
-        "automatic-speech-recognition",
-        "conversational",
-        "document-question-answering",
-        "feature-extraction",
-        "fill-mask",
-        "image-classification",
-        "image-segmentation",
-        "image-to-image",
-        "image-to-text",
-        "object-detection",
-        "question-answering",
-        "sentence-similarity",
-        "summarization",
-        "table-question-answering",
-        "tabular-classification",
-        "tabular-regression",
-        "text-classification",
-        "text-generation",
-        "text-to-image",
-        "text-to-speech",
-        "token-classification",
-        "translation",
-        "visual-question-answering",
-        "zero-shot-classification",
-        "zero-shot-image-classification",
-    }
-)
+#: The tasks the serverless API serves: the hf-inference provider's own list.
+TASKS = frozenset(HF_INFERENCE_TASKS)
 
 KNOWN_MODELS: dict[str, str] = {
     "alefiury/wav2vec2-large-xlsr-53-gender-recognition-librispeech": "audio-classification",
