@@ -150,26 +150,25 @@ def _openai_chat(call: Call) -> dict[str, Any]:
     return body
 
 
-def schema_as_json_object(call: Call) -> dict[str, Any]:
-    """``response_format: json_schema`` as ``{"type": "json_object", "schema": ...}``."""
+def _with_schema_format(call: Call, format_type: str) -> dict[str, Any]:
+    """The chat body with a ``json_schema`` response format moved to ``{"type", "schema"}``."""
     body = _openai_chat(call)
     fmt = body.get("response_format")
     if isinstance(fmt, dict) and fmt.get("type") == "json_schema":
         schema = (fmt.get("json_schema") or {}).get("schema")
         if schema is not None:
-            body["response_format"] = {"type": "json_object", "schema": schema}
+            body["response_format"] = {"type": format_type, "schema": schema}
     return body
+
+
+def schema_as_json_object(call: Call) -> dict[str, Any]:
+    """``response_format: json_schema`` as ``{"type": "json_object", "schema": ...}``."""
+    return _with_schema_format(call, "json_object")
 
 
 def schema_flattened(call: Call) -> dict[str, Any]:
     """``response_format: json_schema`` with the schema one level up."""
-    body = _openai_chat(call)
-    fmt = body.get("response_format")
-    if isinstance(fmt, dict) and fmt.get("type") == "json_schema":
-        schema = (fmt.get("json_schema") or {}).get("schema")
-        if schema is not None:
-            body["response_format"] = {"type": "json_schema", "schema": schema}
-    return body
+    return _with_schema_format(call, "json_schema")
 
 
 class OpenAIChat(Shape):
