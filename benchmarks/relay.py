@@ -30,21 +30,36 @@ LABELS = {
     "hf_inference": "hf_inference helpers (`pump_to_websocket`)",
     "huggingface_hub": "huggingface_hub AsyncInferenceClient + `send_json`",
     "openai": "openai AsyncOpenAI + `send_json`",
+    "floor": "floor: raw aiohttp + msgspec + `send_text` (no client)",
 }
 BASELINES = ("huggingface_hub", "openai")
 _TICK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+DESCRIPTION = (
+    "What relaying chat streams from the API to browsers costs a backend, the job the "
+    "[integration helpers](integrations.md) are for. The same relay app written three ways "
+    "(`benchmarks/relay_apps.py`): the hf_inference helpers, huggingface_hub's "
+    "`AsyncInferenceClient` and openai's `AsyncOpenAI` (each with `websocket.send_json` per "
+    "token, as their users write it), each under uvicorn (asyncio loop, h11, sans-I/O "
+    "websockets) in its own process pinned to its own CPU. The load server (own process) paces "
+    "every stream and stamps each token with its send time (`time.monotonic_ns()`); a third "
+    "process opens the WebSocket clients and takes each token's arrival time, so the latency "
+    "is load server write to browser read, through the relay. CPU is the relay process's user "
+    "+ system time (`/proc/<pid>/stat`) over the run divided by the tokens relayed; *user* is "
+    "the Python share, the rest is the kernel's (socket reads and writes, mostly). Reproduce: "
+    "`python -m benchmarks relay` (about 5 minutes; `--write` updates this page)."
+)
 
 
 def log(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU of a process so far, from ``/proc/<pid>/stat`` (Linux)."""
+def cpu_seconds(pid: int) -> tuple[float, float]:
+    """User and system CPU seconds of a process so far, from ``/proc/<pid>/stat`` (Linux)."""
     with open(f"/proc/{pid}/stat") as stat:
         fields = stat.read().rpartition(")")[2].split()
     # After the command name: state is field 3, utime field 14 and stime field 15 (1-based).
-    return (int(fields[11]) + int(fields[12])) / _TICK
+    return int(fields[11]) / _TICK, int(fields[12]) / _TICK
 
 
 class RelayProcess:
@@ -52,8 +67,11 @@ class RelayProcess:
         options = [f"--header={k}={v}" for k, v in headers.items()]
         self.kind = kind
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "benchmarks.relay_apps", "--kind", kind, "--upstream", upstream]
-            + options,
+            [
+                *(sys.executable, "-m", "benchmarks.relay_apps"),
+                *("--kind", kind, "--upstream", upstream),
+                *options,
+            ],
             cwd=ROOT_DIR,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
@@ -75,8 +93,10 @@ class RelayProcess:
 
 def run_clients(url: str, streams: int, tokens: int) -> dict[str, Any]:
     out = subprocess.run(
-        [sys.executable, "-m", "benchmarks.relay_clients", "--url", url]
-        + ["--streams", str(streams), "--tokens", str(tokens)],
+        [
+            *(sys.executable, "-m", "benchmarks.relay_clients", "--url", url),
+            *("--streams", str(streams), "--tokens", str(tokens)),
+        ],
         cwd=ROOT_DIR,
         capture_output=True,
         text=True,
@@ -88,13 +108,15 @@ def run_clients(url: str, streams: int, tokens: int) -> dict[str, Any]:
 
 
 def measure(relay: RelayProcess, streams: int, tokens: int) -> dict[str, Any]:
-    before = cpu_seconds(relay.process.pid)
+    user, system = cpu_seconds(relay.process.pid)
     result = run_clients(relay.url, streams, tokens)
-    cpu = cpu_seconds(relay.process.pid) - before
+    user_after, system_after = cpu_seconds(relay.process.pid)
     if result["completed"] != streams or result["tokens"] != streams * tokens:
         raise RuntimeError(f"{relay.kind}: incomplete run {result}")
-    result["cpu"] = cpu
-    result["cpu_per_token_us"] = cpu / result["tokens"] * 1e6
+    result["cpu_per_token_us"] = (
+        (user_after - user + system_after - system) / tokens / streams * 1e6
+    )
+    result["user_per_token_us"] = (user_after - user) / tokens / streams * 1e6
     return result
 
 
@@ -114,7 +136,8 @@ def run(streams: int, tokens: int, rate: float, runs: int) -> dict[str, Any]:
                     per_kind[relay.kind].append(result)
                     log(
                         f"run {i + 1}/{runs} {relay.kind}: "
-                        f"{result['cpu_per_token_us']:.1f} us CPU/token, latency p50 "
+                        f"{result['cpu_per_token_us']:.1f} us CPU/token "
+                        f"({result['user_per_token_us']:.1f} us user), latency p50 "
                         f"{result['latency_us']['p50']:.0f} us p99 "
                         f"{result['latency_us']['p99']:.0f} us ({result['elapsed']:.1f} s)"
                     )
@@ -128,10 +151,16 @@ def run(streams: int, tokens: int, rate: float, runs: int) -> dict[str, Any]:
             {
                 "kind": kind,
                 "cpu_per_token_us": statistics.median(r["cpu_per_token_us"] for r in results),
+                "user_per_token_us": statistics.median(r["user_per_token_us"] for r in results),
                 "p50_us": statistics.median(r["latency_us"]["p50"] for r in results),
                 "p99_us": statistics.median(r["latency_us"]["p99"] for r in results),
                 "runs": [
-                    {"cpu_per_token_us": r["cpu_per_token_us"], **r["latency_us"]} for r in results
+                    {
+                        "cpu_per_token_us": r["cpu_per_token_us"],
+                        "user_per_token_us": r["user_per_token_us"],
+                        **r["latency_us"],
+                    }
+                    for r in results
                 ],
             }
         )
@@ -174,14 +203,17 @@ def render(result: dict[str, Any]) -> str:
         f"median of {result['runs']} interleaved runs. Measured {result['date']} at "
         f"`{result['commit']}` with `{result.get('command', 'python -m benchmarks relay')}`.",
         "",
-        "| relay app | CPU per token | ÷ hf_inference | latency p50 | latency p99 | p99 ÷ hf_inference |",
-        "|---|---:|---:|---:|---:|---:|",
+        "| relay app | CPU per token | ÷ hf_inference | of which user (Python) | ÷ hf_inference "
+        "| latency p50 | latency p99 | p99 ÷ hf_inference |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for kind in KINDS:
         row = rows[kind]
         lines.append(
             f"| {LABELS[kind]} | {row['cpu_per_token_us']:.1f} µs | "
             f"{row['cpu_per_token_us'] / ours['cpu_per_token_us']:.2f}x | "
+            f"{row['user_per_token_us']:.1f} µs | "
+            f"{row['user_per_token_us'] / ours['user_per_token_us']:.2f}x | "
             f"{row['p50_us'] / 1000:.2f} ms | {row['p99_us'] / 1000:.2f} ms | "
             f"{row['p99_us'] / ours['p99_us']:.2f}x |"
         )
@@ -197,8 +229,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--streams", type=int, default=64)
     parser.add_argument("--tokens", type=int, default=1000)
-    parser.add_argument("--rate", type=float, default=100.0, help="tokens/s of each stream")
-    parser.add_argument("--runs", type=int, default=2, help="runs per library (default 2)")
+    parser.add_argument("--rate", type=float, default=20.0, help="tokens/s of each stream")
+    parser.add_argument("--runs", type=int, default=1, help="runs per library (default 1)")
     parser.add_argument("--write", action="store_true", help="store and render docs/benchmarks.md")
     args = parser.parse_args(argv)
     result = run(args.streams, args.tokens, args.rate, args.runs)

@@ -7,7 +7,10 @@ sends ``{"type": "token", "text": ...}`` per token, then ``{"type": "done", ...}
 * ``hf_inference``: the integration helpers (``lifespan``, ``get_client``, ``pump_to_websocket``);
 * ``huggingface_hub``: ``AsyncInferenceClient.chat_completion(stream=True)`` and
   ``websocket.send_json`` per token;
-* ``openai``: ``AsyncOpenAI.chat.completions.create(stream=True)`` and ``send_json`` per token.
+* ``openai``: ``AsyncOpenAI.chat.completions.create(stream=True)`` and ``send_json`` per token;
+* ``floor``: no client library, the least a Python relay on this server stack can do: aiohttp
+  reads the body, each ``data:`` line is decoded by msgspec into just the delta's content,
+  ``send_text`` per token. What is left above it is the cost of a client.
 
 ``python -m benchmarks.relay_apps --kind hf_inference --upstream URL --port 0`` prints the port
 it bound, then serves until stdin closes. Every upstream request carries ``--header`` values
@@ -22,18 +25,31 @@ import contextlib
 import socket
 import sys
 import threading
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
+import msgspec
 import uvicorn
 from starlette.applications import Starlette
 from starlette.routing import WebSocketRoute
 from starlette.websockets import WebSocket
 
 MODEL = "bench/model"
-KINDS = ("hf_inference", "huggingface_hub", "openai")
+KINDS = ("hf_inference", "huggingface_hub", "openai", "floor")
 
-Relay = Callable[[WebSocket, dict[str, Any]], Awaitable[None]]
+
+class Delta(msgspec.Struct):
+    content: str | None = None
+
+
+class Choice(msgspec.Struct):
+    delta: Delta
+
+
+class Chunk(msgspec.Struct):
+    """Just what the floor relay reads of a chat chunk."""
+
+    choices: list[Choice]
 
 
 def model_url(upstream: str) -> str:
@@ -132,10 +148,44 @@ def openai_app(upstream: str, headers: dict[str, str]) -> Starlette:
     )
 
 
+def floor_app(upstream: str, headers: dict[str, str]) -> Starlette:
+    import aiohttp
+
+    decode = msgspec.json.Decoder(Chunk).decode
+    encode = msgspec.json.Encoder().encode
+    url = f"{model_url(upstream)}/v1/chat/completions"
+
+    async def relay_with(
+        session: aiohttp.ClientSession, websocket: WebSocket, request: dict[str, Any]
+    ) -> None:
+        body = {"model": MODEL, "stream": True, **request}
+        pieces = []
+        async with session.post(url, data=encode(body), headers=headers) as response:
+            buffer = b""
+            async for data in response.content.iter_any():
+                *events, buffer = (buffer + data).split(b"\n\n")
+                for event in events:
+                    payload = event[6:]  # b"data: "
+                    if payload == b"[DONE]":
+                        break
+                    choices = decode(payload).choices
+                    text = choices[0].delta.content if choices else None
+                    if text:
+                        pieces.append(text)
+                        await websocket.send_text(encode({"type": "token", "text": text}).decode())
+        await websocket.send_text(encode({"type": "done", "text": "".join(pieces)}).decode())
+
+    def open_session() -> aiohttp.ClientSession:
+        return aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0))
+
+    return _app_with(open_session, relay_with)
+
+
 APPS: dict[str, Callable[[str, dict[str, str]], Starlette]] = {
     "hf_inference": hf_inference_app,
     "huggingface_hub": huggingface_hub_app,
     "openai": openai_app,
+    "floor": floor_app,
 }
 
 
@@ -161,11 +211,9 @@ async def serve(kind: str, upstream: str, headers: dict[str, str], port: int) ->
         loop.call_soon_threadsafe(setattr, server, "should_exit", True)
 
     threading.Thread(target=wait_for_eof, daemon=True).start()
-    serving = asyncio.ensure_future(server.serve([sock]))
-    while not server.started and not serving.done():
-        await asyncio.sleep(0.01)
+    # Listening already: connections wait in the backlog until uvicorn has started.
     print(sock.getsockname()[1], flush=True)
-    await serving
+    await server.serve([sock])
 
 
 def main(argv: list[str] | None = None) -> None:

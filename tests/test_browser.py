@@ -25,15 +25,15 @@ pytest.importorskip("fastapi")
 pytest.importorskip("uvicorn")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the examples package
 
-from examples.chat_app.browser import (  # noqa: E402
+from examples.chat_app.browser import (
     MODEL,
     RunningApp,
     chromium,
     missing_browser,
     serve_in_thread,
 )
-from hf_inference import AsyncInferenceClient  # noqa: E402
-from hf_inference.testing import Drop, Loading, Reply, Stall  # noqa: E402
+from hf_inference import AsyncInferenceClient
+from hf_inference.testing import Drop, Loading, Reply, Stall
 
 REASON = missing_browser()
 if REASON is not None:
@@ -122,8 +122,8 @@ def app_idle(app: RunningApp, upstream_connections: int | None = 0) -> None:
 
     async def wait() -> None:
         with anyio.fail_after(10):
-            while app.uvicorn.server_state.tasks:
-                await asyncio.sleep(0.01)
+            while tasks := set(app.uvicorn.server_state.tasks):
+                await asyncio.wait(tasks)  # the tasks running now end; a new one may start
         if upstream_connections is not None:
             await app.upstream.wait_connections(upstream_connections)
 

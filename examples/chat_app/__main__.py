@@ -27,7 +27,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m examples.chat_app", description=__doc__)
     parser.add_argument("--model", help=f"chat model on the real API (default {DEFAULT_MODEL})")
     parser.add_argument("--provider", help="inference provider of the real API (default: auto)")
-    parser.add_argument("--local", action="store_true", help="use the local server even with HF_TOKEN")
+    parser.add_argument(
+        "--local", action="store_true", help="use the local server even with HF_TOKEN"
+    )
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8000, help="0: any free port")
     parser.add_argument("--max-tokens", type=int, default=128)

@@ -103,9 +103,7 @@ def create_app(
             await websocket.send_json({"type": "error", **_bad_request(exc)})
             await websocket.close(CLOSE_BAD_REQUEST)
             return
-        await pump_to_websocket(
-            stream(client, request), websocket, send_start=True, coalesce=True
-        )
+        await pump_to_websocket(stream(client, request), websocket, send_start=True, coalesce=True)
 
     @app.post("/sse/chat")
     async def sse_chat(http: Request, client: Client) -> Response:

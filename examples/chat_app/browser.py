@@ -43,8 +43,7 @@ def missing_browser() -> str | None:
     missing = [name for name in ("chromium", "chromedriver") if shutil.which(name) is None]
     if missing:
         return (
-            f"{' and '.join(missing)} not found: apt-get install chromium chromium-driver "
-            "(Debian)"
+            f"{' and '.join(missing)} not found: apt-get install chromium chromium-driver (Debian)"
         )
     try:
         import selenium  # noqa: F401

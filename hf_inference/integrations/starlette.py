@@ -326,7 +326,7 @@ async def _pump(
             if text:
                 pieces.append(text)
                 unsent += 1
-            if unsent and not (coalesce and getattr(stream, "buffered", 0)):
+            if unsent and not (coalesce and int(getattr(stream, "buffered", 0))):
                 await flush()
         if unsent:
             await flush()
