@@ -13,6 +13,7 @@ import os
 import socket
 import sys
 from collections.abc import AsyncIterator, Sequence
+from typing import Any
 
 import uvicorn
 
@@ -43,7 +44,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 
 @contextlib.asynccontextmanager
-async def upstream(args: argparse.Namespace) -> AsyncIterator[dict[str, object]]:
+async def upstream(args: argparse.Namespace) -> AsyncIterator[dict[str, Any]]:
     """The app's options: the local server's (started here) or the real API's."""
     token = os.environ.get("HF_TOKEN")
     if args.local or (token is None and args.model is None):
@@ -62,7 +63,7 @@ async def serve(args: argparse.Namespace) -> None:
     sock.listen(128)
     async with upstream(args) as options:
         model = args.model or DEFAULT_MODEL
-        app = create_app(model=model, max_tokens=args.max_tokens, **options)  # type: ignore[arg-type]
+        app = create_app(model=model, max_tokens=args.max_tokens, **options)
         config = uvicorn.Config(app, log_level="warning", access_log=False)
         host, port = sock.getsockname()[:2]
         print(f"Chat page ({options['mode']}, {model}): open http://{host}:{port}/", flush=True)
