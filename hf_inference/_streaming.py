@@ -155,6 +155,7 @@ class AsyncStream(Generic[T]):
             )
         media = response.media_type
         if media == "text/event-stream":
+            response.use_stream_reads()
             return
         body = await response.read_error_body()
         if media == "application/json":
