@@ -90,3 +90,11 @@ def bench(session: nox.Session) -> None:
     install_group(session, "bench")
     session.install("-e", ".")
     session.run("python", "-m", "benchmarks", *session.posargs)
+
+
+@nox.session(python="3.11", default=False)
+def screenshot(session: nox.Session) -> None:
+    """docs/img/chat_app.png: the chat app's page after a reply, in a headless Chromium."""
+    install_group(session, "test")
+    session.install("-e", ".[fastapi]")
+    session.run("python", "-m", "examples.chat_app.screenshot", "docs/img/chat_app.png")

@@ -1,5 +1,7 @@
 """``python -m benchmarks [SCENARIO ...] [--quick] [--runs N] [--write | --render]``.
 
+``python -m benchmarks relay [--write]``: relaying chat streams to WebSockets (``relay.py``).
+
 Scenarios: stream, chat-stream, paced, requests, large, import, many, profile, providers
 (default: all).
 Prints one Markdown table per measurement as it completes. ``--write`` merges the results into
@@ -65,6 +67,11 @@ def _breakdown(root: str, quick: bool) -> dict[str, Any]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["relay"]:
+        from . import relay
+
+        return relay.main(argv[1:])
     parser = argparse.ArgumentParser(
         prog="python -m benchmarks", description=__doc__.splitlines()[0] if __doc__ else None
     )

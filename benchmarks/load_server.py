@@ -14,7 +14,9 @@ client is what gets measured. Routes follow what the clients send:
 
 Request headers shape a stream: ``x-bench-rate`` paces it at that many tokens per second with
 one socket write per token (default: unpaced, the whole body in ``x-bench-write-size`` byte
-writes, 64 KiB by default).
+writes, 64 KiB by default). ``x-bench-stamp: 1`` on a paced chat stream makes each token's
+content the time it is written, ``time.monotonic_ns()`` and a space, so whoever receives the
+token (through any relay) can tell how long it took to arrive.
 
 Run ``python -m benchmarks.load_server --port 0``: it prints the port it bound on stdout.
 """
@@ -29,6 +31,7 @@ import random
 import resource
 import sys
 import threading
+import time
 
 import msgspec
 from aiohttp import web
@@ -38,6 +41,8 @@ WRITE_SIZE = 64 * 1024
 EMBEDDING_SHAPE = (512, 1024)
 IMAGE_SIZE = 4 * 1024 * 1024
 DEFAULT_TOKENS = 20
+#: The content of a stamped chat token before the send time replaces it.
+STAMP_SLOT = "@STAMP@"
 
 _WORDS = (
     " the", " model", " answers", " with", " a", " stream", " of", " tokens", ",", " and",
@@ -98,8 +103,11 @@ def tgi_events(n: int) -> tuple[bytes, ...]:
 
 
 @functools.lru_cache(maxsize=16)
-def chat_events(n: int) -> tuple[bytes, ...]:
-    """``n`` chat chunks (``data: {json}`` as TGI 3 writes them), then ``data: [DONE]``."""
+def chat_events(n: int, stamped: bool = False) -> tuple[bytes, ...]:
+    """``n`` chat chunks (``data: {json}`` as TGI 3 writes them), then ``data: [DONE]``.
+
+    ``stamped``: every content is ``STAMP_SLOT`` and a space, for ``_send_stream`` to fill in.
+    """
     events = []
     for i in range(n):
         last = i == n - 1
@@ -112,7 +120,10 @@ def chat_events(n: int) -> tuple[bytes, ...]:
             "choices": [
                 {
                     "index": 0,
-                    "delta": {"role": "assistant", "content": _WORDS[i % len(_WORDS)]},
+                    "delta": {
+                        "role": "assistant",
+                        "content": STAMP_SLOT + " " if stamped else _WORDS[i % len(_WORDS)],
+                    },
                     "logprobs": None,
                     "finish_reason": "length" if last else None,
                 }
@@ -181,8 +192,11 @@ def image_bytes() -> bytes:
 # -- handlers ----------------------------------------------------------------------------------
 
 
-async def _send_stream(request: web.Request, events: tuple[bytes, ...]) -> web.StreamResponse:
+async def _send_stream(
+    request: web.Request, events: tuple[bytes, ...], stamped: bool = False
+) -> web.StreamResponse:
     rate = float(request.headers.get("x-bench-rate", "0") or 0)
+    slot = STAMP_SLOT.encode()
     response = web.StreamResponse(
         headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache"}
     )
@@ -196,6 +210,8 @@ async def _send_stream(request: web.Request, events: tuple[bytes, ...]) -> web.S
                 delay = start + i * interval - loop.time()
                 if delay > 0:
                     await asyncio.sleep(delay)
+                if stamped:
+                    event = event.replace(slot, b"%d" % time.monotonic_ns())
                 await response.write(event)
         else:
             size = int(request.headers.get("x-bench-write-size", WRITE_SIZE))
@@ -226,7 +242,8 @@ async def handle(request: web.Request) -> web.StreamResponse:
     if path.endswith("/chat/completions"):
         n = body.max_tokens or DEFAULT_TOKENS
         if body.stream:
-            return await _send_stream(request, chat_events(n))
+            stamped = request.headers.get("x-bench-stamp") == "1"
+            return await _send_stream(request, chat_events(n, stamped), stamped)
         return _json(chat_json(n))
     if path.endswith("/feature-extraction"):
         return _json(embedding_json())

@@ -17,6 +17,7 @@ from .scenarios import ORDER
 Result = dict[str, Any]
 
 ANALYSIS = Path(__file__).with_name("analysis.md")
+RELAY_ANALYSIS = Path(__file__).with_name("relay_analysis.md")
 
 SECTIONS = {
     "stream": "Streaming: TGI text generation",
@@ -172,6 +173,14 @@ def render(results: Result) -> str:
                     out[-1:] = ["", f"Measured {table['date']} at `{table.get('commit')}`.", ""]
                 if table.get("quick"):
                     out[-1:] = ["", "(From a `--quick` pass: smaller sizes, fewer runs.)", ""]
+    if results.get("relay"):
+        from .relay import DESCRIPTION
+        from .relay import render as render_relay
+
+        out += ["## Relaying streams to WebSockets", "", DESCRIPTION, ""]
+        out += [render_relay(results["relay"]), ""]
+        if RELAY_ANALYSIS.exists():
+            out += [RELAY_ANALYSIS.read_text().strip(), ""]
     if results.get("import"):
         out += ["## Import time", "", render_import(results["import"]), ""]
     if results.get("providers"):

@@ -8,6 +8,7 @@ closes the socket at once), errors, cancellation and ``aclose()`` from any task.
 
 from __future__ import annotations
 
+import operator
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Iterator
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Generic, NoReturn, TypeVar
@@ -117,6 +118,12 @@ class AsyncStream(Generic[T]):
     def closed(self) -> bool:
         return self._closed
 
+    @property
+    def buffered(self) -> int:
+        """Events already received and split off the body, not yet yielded: that many next
+        steps return without waiting for the network (a relay can send them as one write)."""
+        return operator.length_hint(self._pending)
+
     def __repr__(self) -> str:
         state = "closed" if self._closed else ("open" if self._response else "not started")
         return f"<AsyncStream model={self._model!r} {state} events={self._index}>"
@@ -148,6 +155,7 @@ class AsyncStream(Generic[T]):
             )
         media = response.media_type
         if media == "text/event-stream":
+            response.use_stream_reads()
             return
         body = await response.read_error_body()
         if media == "application/json":

@@ -94,6 +94,27 @@ async def test_async_with_stream_exposes_metadata_and_closes(client, server):
     await server.wait_connections(0, timeout=0.5)
 
 
+async def test_event_stream_reads_its_socket_64_kib_at_a_time(client, server):
+    # asyncio's default of 256 KiB per recv() costs a mmap/mremap/munmap per read.
+    from hf_inference._transport import STREAM_READ_SIZE
+
+    server.script(GPT2, Stall(after_chunks=[_token_event(1)]))
+    async with client.text_generation_stream("hi", model=GPT2) as stream:
+        await stream.__anext__()
+        transport = stream._response._raw.connection.transport
+        if type(transport).__module__.startswith("asyncio."):
+            assert transport.max_size == STREAM_READ_SIZE == 64 * 1024
+    # A big event still arrives whole over several reads.
+    big = "x" * (3 * STREAM_READ_SIZE)
+    event = b'data:{"index":1,"token":{"id":1,"text":"%s","logprob":-1.0,"special":false},' % (
+        big.encode()
+    )
+    event += b'"generated_text":"%s","details":null}\n\n' % big.encode()
+    server.script(GPT2, Reply(200, event, content_type="text/event-stream"))
+    events = [e async for e in client.text_generation_stream("hi", model=GPT2)]
+    assert [e.token.text for e in events] == [big]
+
+
 def _token_event(i: int) -> bytes:
     return (
         b'data:{"index":%d,"token":{"id":%d,"text":"t%d","logprob":-1.0,"special":false},'

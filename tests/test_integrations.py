@@ -26,12 +26,14 @@ import msgspec  # noqa: E402
 from starlette.applications import Starlette  # noqa: E402
 from starlette.requests import Request  # noqa: E402
 from starlette.responses import Response  # noqa: E402
-from starlette.routing import Route  # noqa: E402
+from starlette.routing import Route, WebSocketRoute  # noqa: E402
+from starlette.websockets import WebSocket  # noqa: E402
 
 from hf_inference import AsyncInferenceClient, Timeout  # noqa: E402
 from hf_inference.integrations.starlette import (  # noqa: E402
     get_client,
     lifespan,
+    pump_to_websocket,
     sse_response,
     token_text,
 )
@@ -189,7 +191,9 @@ async def test_upstream_error_mid_stream_becomes_an_error_event(
         body = await resp.read()
     data = sse_data(body)
     assert len(data) == 3
-    assert json.loads(data[-1]) == {"error": "CUDA out of memory", "error_type": "generation"}
+    error = json.loads(data[-1])
+    assert error.pop("request_id").startswith("local-")  # the upstream's, for support
+    assert error == {"error": "CUDA out of memory", "error_type": "generation"}
 
 
 async def test_upstream_http_error_becomes_a_502(server: LocalInferenceServer) -> None:
@@ -390,6 +394,58 @@ async def test_websocket_disconnect_releases_the_upstream_connection(
         await server.wait_connections(1)
         await ws.close()
         await server.wait_connections(0)
+
+
+def relay_app(server: LocalInferenceServer, **options: Any) -> Starlette:
+    """A WebSocket route relaying 30 tokens of gpt2 with ``pump_to_websocket(**options)``."""
+
+    async def relay(websocket: WebSocket) -> None:
+        await websocket.accept()
+        params = {"max_new_tokens": 30}
+        stream = get_client(websocket).text_generation_stream("Hi", model="gpt2", parameters=params)
+        await pump_to_websocket(stream, websocket, **options)
+
+    return Starlette(
+        routes=[WebSocketRoute("/ws", relay)], lifespan=lifespan(base_url=server.base_url)
+    )
+
+
+async def relay_frames(server: LocalInferenceServer, **options: Any) -> list[dict[str, Any]]:
+    with anyio.fail_after(20):
+        async with (
+            serve(relay_app(server, **options)) as url,
+            aiohttp.ClientSession() as http,
+            http.ws_connect(f"{url}/ws") as ws,
+        ):
+            return [json.loads(m.data) async for m in ws if m.type is aiohttp.WSMsgType.TEXT]
+
+
+async def test_websocket_coalesces_tokens_that_arrived_together(
+    server: LocalInferenceServer,
+) -> None:
+    expected = await expected_tokens(server, "Hi", 30)
+    # Unpaced, the local server writes the whole stream at once: one read holds every token.
+    frames = await relay_frames(server, coalesce=True, send_start=True)
+    assert frames[0]["type"] == "start"
+    assert frames[0]["request_id"].startswith("local-")
+    tokens = [f["text"] for f in frames if f["type"] == "token"]
+    assert 1 <= len(tokens) < len(expected)  # fewer frames (socket writes) than tokens
+    assert "".join(tokens) == "".join(expected)
+    assert frames[-1]["type"] == "done"
+    assert frames[-1]["text"] == "".join(expected)
+
+
+async def test_websocket_coalescing_sends_what_came_before_an_error(
+    server: LocalInferenceServer,
+) -> None:
+    server.script("gpt2", ErrorEvent(after_tokens=3, message="overloaded", error_type="overloaded"))
+    frames = await relay_frames(server, coalesce=True)
+    expected = await expected_tokens(server, "Hi", 3)
+    assert "".join(f["text"] for f in frames[:-1]) == "".join(expected)
+    assert {f["type"] for f in frames[:-1]} == {"token"}
+    assert frames[-1]["type"] == "error"
+    assert frames[-1]["error_type"] == "overloaded"
+    assert frames[-1]["request_id"].startswith("local-")
 
 
 # -- the shared client ------------------------------------------------------------------------

@@ -34,6 +34,9 @@ class ReplayResponse:
     headers: dict[str, str] = {}  # noqa: RUF012
     request_id = None
 
+    def use_stream_reads(self) -> None:
+        pass  # no socket here
+
     def __init__(self, chunks: Iterable[bytes]) -> None:
         self._chunks = iter(chunks)
         self.at_eof = False

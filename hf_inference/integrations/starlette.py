@@ -29,6 +29,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import AsyncIterable, AsyncIterator, Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -40,7 +41,14 @@ from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
 from .._client import AsyncInferenceClient
-from .._exceptions import HfInferenceError, InferenceTimeoutError, StreamError
+from .._exceptions import (
+    HfInferenceError,
+    HTTPStatusError,
+    InferenceTimeoutError,
+    ModelLoadingError,
+    StreamError,
+)
+from .._retry import server_retry_after
 from ..types import ChatCompletionStreamOutput, TextGenerationStreamOutput
 
 if TYPE_CHECKING:
@@ -81,8 +89,26 @@ async def _aclose(resource: object) -> None:
 
 
 def _error_payload(exc: HfInferenceError) -> dict[str, Any]:
+    """``error`` and ``error_type``, plus what a page needs to tell its user what to do next:
+    the upstream ``request_id`` (for support), its error ``status``, ``estimated_time`` of a loading
+    model and ``retry_after`` seconds of a rate limit, each only when known."""
     error_type = exc.error_type if isinstance(exc, StreamError) else None
-    return {"error": exc.message, "error_type": error_type or type(exc).__name__}
+    payload: dict[str, Any] = {"error": exc.message, "error_type": error_type or type(exc).__name__}
+    if exc.request_id is not None:
+        payload["request_id"] = exc.request_id
+    if isinstance(exc, ModelLoadingError) and exc.estimated_time is not None:
+        payload["estimated_time"] = exc.estimated_time
+    if isinstance(exc, HTTPStatusError):
+        payload["status"] = exc.status  # only an error status: a stream error came in a 200
+        retry_after = server_retry_after(exc.headers, time.time())
+        if retry_after is not None:
+            payload["retry_after"] = retry_after
+    return payload
+
+
+def _request_id(stream: object) -> str | None:
+    request_id = getattr(stream, "request_id", None)
+    return request_id if isinstance(request_id, str) else None
 
 
 async def _start(stream: object) -> None:
@@ -166,7 +192,8 @@ class EventStreamResponse(StreamingResponse):
     """A ``text/event-stream`` StreamingResponse that closes its upstream when the client leaves.
 
     Before the headers go out the upstream stream is started: an upstream HTTP error becomes a
-    JSON error response (502, or 504 for a timeout) instead of a 200 stream.
+    JSON error response (502, or 504 for a timeout) instead of a 200 stream, and the upstream's
+    request id is passed on as ``X-Request-Id``.
     """
 
     media_type = "text/event-stream"
@@ -197,6 +224,9 @@ class EventStreamResponse(StreamingResponse):
                     status = 504 if isinstance(exc, InferenceTimeoutError) else 502
                     await JSONResponse(_error_payload(exc), status)(scope, receive, send)
                 else:
+                    request_id = _request_id(self.upstream)
+                    if request_id is not None:
+                        self.headers["X-Request-Id"] = request_id
                     with contextlib.suppress(OSError):  # the client went away mid-write
                         await self.stream_response(send)
                 tg.cancel_scope.cancel()
@@ -221,7 +251,8 @@ def sse_response(
 
     ``keepalive``: seconds of upstream silence before a ``: keep-alive`` comment (None: never).
     ``done``: end with ``data: [DONE]`` (what OpenAI-style clients expect). An upstream error
-    mid-stream is sent as ``data: {"error": ..., "error_type": ...}`` (the TGI form) and ends
+    mid-stream is sent as ``data: {"error": ..., "error_type": ...}`` (the TGI form, plus
+    ``request_id``, ``status``, ``estimated_time``, ``retry_after`` when known) and ends
     the stream. Headers: ``Cache-Control: no-cache`` and ``X-Accel-Buffering: no`` (so nginx
     does not buffer), plus ``headers``.
     """
@@ -238,13 +269,20 @@ async def pump_to_websocket(
     *,
     text_of: Callable[[Any], str | None] = token_text,
     close: bool = True,
+    send_start: bool = False,
+    coalesce: bool = False,
 ) -> str:
     """Send each token of ``stream`` to an accepted WebSocket; return the text sent.
 
-    Frames are JSON text: ``{"type": "token", "text": ...}`` per token, then
+    Frames are JSON text: with ``send_start``, first ``{"type": "start", "request_id": ...}``
+    once the upstream answered (the request id a user can quote to support); then
+    ``{"type": "token", "text": ...}`` per token (with ``coalesce``, per batch of tokens that
+    arrived together: the tokens already received when one is sent go in the same frame, one
+    socket write instead of several, which is what a relay spends most of its CPU on), then
     ``{"type": "done", "text": <all of it>, "finish_reason": ...}`` and a normal close (1000,
     unless ``close=False``). An upstream error sends ``{"type": "error", "error": ...,
-    "error_type": ...}`` and closes with 1011. While pumping this owns the receive side: when
+    "error_type": ...}`` (plus ``request_id``, ``status``, ``estimated_time``, ``retry_after``
+    when known) and closes with 1011. While pumping this owns the receive side: when
     the client disconnects, the upstream stream is cancelled and its connection released.
     """
     pieces: list[str] = []
@@ -252,7 +290,7 @@ async def pump_to_websocket(
         async with anyio.create_task_group() as tg:
             tg.start_soon(_watch_disconnect, websocket.receive, tg.cancel_scope)
             with contextlib.suppress(WebSocketDisconnect):  # the client left mid-send
-                await _pump(stream, websocket, text_of, pieces, close)
+                await _pump(stream, websocket, text_of, pieces, close, send_start, coalesce)
             tg.cancel_scope.cancel()
     finally:
         await _aclose(stream)
@@ -265,18 +303,37 @@ async def _pump(
     text_of: Callable[[Any], str | None],
     pieces: list[str],
     close: bool,
+    send_start: bool,
+    coalesce: bool,
 ) -> None:
     finish_reason = None
+    unsent = 0  # the last pieces, not sent yet (coalesce)
+
+    async def flush() -> None:
+        nonlocal unsent
+        text = pieces[-1] if unsent == 1 else "".join(pieces[-unsent:])
+        unsent = 0
+        await websocket.send_text(_encode({"type": "token", "text": text}).decode())
+
     try:
         await _start(stream)
+        if send_start:
+            start = {"type": "start", "request_id": _request_id(stream)}
+            await websocket.send_text(_encode(start).decode())
         async for event in stream:
             finish_reason = _finish_reason(event) or finish_reason
             text = text_of(event)
             if text:
                 pieces.append(text)
-                await websocket.send_text(_encode({"type": "token", "text": text}).decode())
+                unsent += 1
+            if unsent and not (coalesce and int(getattr(stream, "buffered", 0))):
+                await flush()
+        if unsent:
+            await flush()
     except HfInferenceError as exc:
         logger.warning("upstream stream failed: %s", exc)
+        if unsent:
+            await flush()
         error = {"type": "error", **_error_payload(exc)}
         await websocket.send_text(_encode(error).decode())
         # A close reason is limited to 123 bytes.
