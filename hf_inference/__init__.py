@@ -35,6 +35,7 @@ from ._exceptions import (
     PaymentRequiredError,
     PermissionDeniedError,
     RateLimitError,
+    ResponseFailedError,
     ServerError,
     ServiceUnavailableError,
     SSEDecodeError,
@@ -81,6 +82,8 @@ from ._functions import (
 )
 from ._numpy import as_array
 from ._params import CallOptions, ChatCompletionParameters, TextGenerationParameters
+from ._raw import RawResponse, with_raw_response
+from ._responses import ResponsesParameters
 from ._retry import RetryPolicy
 from ._sse import ServerSentEvent, SSEDecoder
 from ._streaming import AsyncStream
@@ -117,6 +120,9 @@ __all__ = [
     "PaymentRequiredError",
     "PermissionDeniedError",
     "RateLimitError",
+    "RawResponse",
+    "ResponseFailedError",
+    "ResponsesParameters",
     "RetryPolicy",
     "SSEDecodeError",
     "SSEDecoder",
@@ -165,6 +171,7 @@ __all__ = [
     "translation",
     "types",
     "visual_question_answering",
+    "with_raw_response",
     "zero_shot_classification",
     "zero_shot_image_classification",
 ]

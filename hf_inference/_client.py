@@ -45,6 +45,7 @@ from ._exceptions import (
     ModelLoadingTimeout,
     error_from_response,
 )
+from ._openai import Chat
 from ._params import CALL_OPTION_NAMES, CallOptions, ChatCompletionParameters
 from ._payloads import (
     b64,
@@ -55,8 +56,11 @@ from ._payloads import (
     read_binary,
     sniff_content_type,
 )
+from ._raw import keep as keep_raw
+from ._responses import Responses
 from ._retry import RetryPolicy
 from ._streaming import AsyncStream
+from ._structured import is_output_type, parse_completion, schema_format
 from ._transport import Body, Response, Transport, default_headers
 
 if TYPE_CHECKING:
@@ -65,6 +69,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger("hf_inference")
 
 T = TypeVar("T")
+S = TypeVar("S")
 Out = TypeVar("Out")
 Sleep = Callable[[float], Awaitable[None]]
 
@@ -77,17 +82,19 @@ class AsyncInferenceClient:
     """Async client for the Hugging Face Inference API, dedicated endpoints and routed chat.
 
     ``token``: a token string; ``None`` looks up ``HF_TOKEN`` then the token file; ``False``
-    stays anonymous. ``model``: the default model id or endpoint URL. ``base_url``: where
-    serverless calls go: the argument, else ``$HF_INFERENCE_BASE_URL``, else
-    ``https://router.huggingface.co/hf-inference``. Routed chat goes to
-    ``$HF_INFERENCE_ROUTER_URL``, else the router that goes with the base URL. The token is
-    sent to these hosts (you chose them), to Hugging Face's and to endpoints you configure.
+    stays anonymous (``api_key=`` is the same, under openai's name). ``model``: the default
+    model id or endpoint URL. ``base_url``: where serverless calls go: the argument, else
+    ``$HF_INFERENCE_BASE_URL``, else ``https://router.huggingface.co/hf-inference``. Routed
+    chat and the Responses API go to ``$HF_INFERENCE_ROUTER_URL``, else the router that goes
+    with the base URL. The token is sent to these hosts (you chose them), to Hugging Face's and
+    to endpoints you configure.
     """
 
     def __init__(
         self,
         token: str | bool | None = None,
         *,
+        api_key: str | None = None,
         model: str | None = None,
         base_url: str | None = None,
         provider: str | None = None,
@@ -111,6 +118,12 @@ class AsyncInferenceClient:
         _transport: Transport | None = None,
         _endpoint: str | None = None,
     ) -> None:
+        if api_key is not None:
+            if token is not None:
+                raise InvalidInputError(
+                    "pass the token once: token=... or api_key=... (openai's name), not both"
+                )
+            token = api_key
         self._token = resolve_token(token)
         self._endpoint = validate_url(_endpoint) if _endpoint is not None else None
         if model is not None and not is_url(model):
@@ -534,6 +547,7 @@ class AsyncInferenceClient:
         self, spec: tasks.TaskSpec[Out], response: Response, inputs: Any, model: str | None
     ) -> Out:
         body = await response.read(self.max_response_size)
+        keep_raw(body, response)
         if spec.binary_output:
             if response.media_type == "application/json":
                 raise self._decode_error(spec, response, body, "expected binary data, got JSON")
@@ -880,25 +894,62 @@ class AsyncInferenceClient:
         reply = await self._decode(tasks.CONVERSATIONAL, await send(), messages, model)
         return conversational_output(inputs, reply)
 
+    @overload
     async def chat_completion(
         self,
         messages: Messages,
         *,
         model: str | None = None,
+        response_format: type[S],
+        **params: Unpack[ChatCompletionParameters],
+    ) -> t.ParsedChatCompletion[S]: ...
+
+    @overload
+    async def chat_completion(
+        self,
+        messages: Messages,
+        *,
+        model: str | None = None,
+        response_format: Mapping[str, Any] | None = None,
+        **params: Unpack[ChatCompletionParameters],
+    ) -> t.ChatCompletionOutput: ...
+
+    async def chat_completion(
+        self,
+        messages: Messages,
+        *,
+        model: str | None = None,
+        response_format: Mapping[str, Any] | type[Any] | None = None,
         **params: Unpack[ChatCompletionParameters],
     ) -> t.ChatCompletionOutput:
-        """OpenAI-compatible chat completion (tools, response_format, logprobs...)."""
+        """OpenAI-compatible chat completion (tools, response_format, logprobs...).
+
+        ``response_format=YourType`` (a msgspec Struct, dataclass or TypedDict) asks for JSON
+        fitting its schema and returns a :class:`~hf_inference.types.ParsedChatCompletion`
+        whose ``parsed`` is the answer decoded into ``YourType``.
+        """
+        output_type = self._with_format(params, response_format)
         send, model_id = self._chat(tasks.CHAT_COMPLETION, messages, model, params)
-        return await self._decode(tasks.CHAT_COMPLETION, await send(), messages, model_id)
+        reply = await self._decode(tasks.CHAT_COMPLETION, await send(), messages, model_id)
+        if output_type is None:
+            return reply
+        parsed: t.ChatCompletionOutput = parse_completion(reply, output_type)
+        return parsed
 
     def chat_completion_stream(
         self,
         messages: Messages,
         *,
         model: str | None = None,
+        response_format: Mapping[str, Any] | type[Any] | None = None,
         **params: Unpack[ChatCompletionParameters],
     ) -> AsyncStream[t.ChatCompletionStreamOutput]:
-        """Stream chat completion chunks; ends at ``data: [DONE]``."""
+        """Stream chat completion chunks; ends at ``data: [DONE]``.
+
+        With ``response_format=YourType`` the chunks are as usual;
+        ``accumulate_chat_stream(stream, response_format=YourType)`` gives the parsed answer.
+        """
+        self._with_format(params, response_format)
         send, model_id = self._chat(tasks.CHAT_COMPLETION_STREAM, messages, model, params)
         return AsyncStream(
             send,
@@ -907,6 +958,28 @@ class AsyncInferenceClient:
             is_complete=tasks.stream_is_complete,
             max_event_size=self.max_event_size,
         )
+
+    @staticmethod
+    def _with_format(params: Any, response_format: Any) -> type[Any] | None:
+        """Put the wire ``response_format`` into ``params``; the type to parse into, if any."""
+        if response_format is None:
+            return None
+        if is_output_type(response_format):
+            params["response_format"] = schema_format(response_format)
+            return response_format  # type: ignore[no-any-return]
+        params["response_format"] = response_format
+        return None
+
+    # -- OpenAI-shaped namespaces -----------------------------------------------------------------
+    @property
+    def chat(self) -> Chat:
+        """``client.chat.completions.create(...)``, as openai's clients spell it."""
+        return Chat(self)
+
+    @property
+    def responses(self) -> Responses:
+        """The Responses API: ``await client.responses.create(model=..., input=...)``."""
+        return Responses(self)
 
     # -- tasks: audio -----------------------------------------------------------------------------
     async def automatic_speech_recognition(

@@ -57,16 +57,22 @@ class SSEDecoder:
         "_head",
         "_last_id",
         "_limit",
+        "_named",
         "_retry",
         "_size",
         "_tail",
         "_tail_len",
     )
 
-    def __init__(self, max_event_size: int = 16 * 1024 * 1024) -> None:
+    def __init__(
+        self, max_event_size: int = 16 * 1024 * 1024, *, named_payloads: bool = False
+    ) -> None:
         if max_event_size < 1:
             raise InvalidInputError(f"max_event_size must be positive, got {max_event_size!r}")
         self._limit = max_event_size
+        # For streams whose payloads carry their own event name (OpenAI's Responses API repeats
+        # ``event:`` as the JSON ``type``): see feed_payloads.
+        self._named = named_payloads
         # The incomplete last line, kept as parts so a long line arriving in many chunks is
         # joined once (linear), not re-concatenated on every chunk (quadratic).
         self._tail: list[bytes] = []
@@ -108,6 +114,11 @@ class SSEDecoder:
         That is nearly every event of a token stream, and a JSON decoder takes the bytes as
         they are (checking their UTF-8 itself), so no str and no event object is made for it.
         Everything else (named events, ids, multi-line data) still comes as a ServerSentEvent.
+
+        With ``named_payloads=True`` an event of exactly one ASCII ``event:`` line then one
+        ``data:`` line also comes back as its data bytes, its name dropped: only for streams
+        whose payloads name themselves (the Responses API's ``type`` field), whose consumer
+        reads the name from the payload. Plain ``data:`` events never reach that check.
         """
         return self._feed(chunk, True)
 
@@ -151,7 +162,7 @@ class SSEDecoder:
                             events.append(value)
                         else:
                             events.append(ServerSentEvent(data=value.decode(), id=self._last_id))
-                    else:
+                    elif not (raw and self._named and self._named_payload(block, events)):
                         self._block(block, events)
             if last:
                 lines = last.split(b"\n")
@@ -165,6 +176,19 @@ class SSEDecoder:
                 f"invalid UTF-8 in event stream: {exc.reason} (byte {exc.object[exc.start]:#04x})"
             ) from None
         return events
+
+    def _named_payload(self, block: bytes, events: list[Any]) -> bool:
+        """Append the data of an ``event:`` + ``data:`` block; False for any other block."""
+        if block[:6] != b"event:" or len(block) >= self._limit:
+            return False
+        end = block.find(b"\n")
+        if end < 0 or block[end + 1 : end + 6] != b"data:" or block.find(b"\n", end + 1) >= 0:
+            return False
+        if not block[:end].isascii():
+            return False  # the full path checks (and rejects) a non-UTF-8 name
+        value = block[end + 6 :]
+        events.append(value[1:] if value[:1] == b" " else value)
+        return True
 
     def flush(self) -> list[ServerSentEvent]:
         """Signal end of body.

@@ -47,6 +47,7 @@ suffix) is ``model``, GET ``/info`` and ``/health`` included.
 """
 
 from ._faults import BrokenChunked, Drop, ErrorEvent, Fault, Loading, Reply, Stall, Step
+from ._responses import ResponseFailure
 from ._server import LocalInferenceServer, RecordedRequest
 
 __all__ = [
@@ -58,6 +59,7 @@ __all__ = [
     "LocalInferenceServer",
     "RecordedRequest",
     "Reply",
+    "ResponseFailure",
     "Stall",
     "Step",
 ]

@@ -7,6 +7,7 @@ Routes (``/models/...`` and ``/hf-inference/models/...`` are the same):
 * ``POST /hf-inference/models/{model}/v1/chat/completions``;
 * ``POST /v1/chat/completions``: provider-routed chat, ``"model"`` in the body
   (``org/name:provider`` allowed);
+* ``POST /v1/responses``: the Responses API (see ``_responses``);
 * ``/endpoints/{name}``: a TGI-style dedicated endpoint: ``POST /`` (streams when the body
   has ``"stream": true``), ``POST /generate``, ``POST /generate_stream``,
   ``POST /v1/chat/completions``, ``GET /info``, ``GET /health``.
@@ -35,6 +36,7 @@ from ._base import JSON, SSE, TEXT, ApiError, Binary, TaskInput, decode, encode
 from ._faults import Loading, Step
 from ._outputs import pipeline_text_generation, run_task
 from ._play import Player, StreamOptions
+from ._responses import is_responses_path, responses_model, serve_responses
 from ._routing import (
     Route,
     is_tgi,
@@ -221,7 +223,8 @@ class LocalInferenceServer:
         media = request.headers.get("Content-Type", "").split(";")[0].strip().lower()
         json, raw, json_error = _parse_body(body, media)
         route = parse_path(request.path)
-        model = _model_of(route, json)
+        responses = route is None and is_responses_path(request.path)
+        model = responses_model(json) if responses else _model_of(route, json)
         self.requests.append(
             RecordedRequest(
                 method=request.method,
@@ -236,6 +239,8 @@ class LocalInferenceServer:
         try:
             if self.token is not None and not self._authorized(request):
                 return _unauthorized(headers)
+            if responses:
+                return await serve_responses(self, request, model, json, headers)
             if route is None:
                 return json_response(404, {"error": "Not Found"}, headers)
             step = self._next_step(model) if model else None
