@@ -115,10 +115,11 @@ class SSEDecoder:
         they are (checking their UTF-8 itself), so no str and no event object is made for it.
         Everything else (named events, ids, multi-line data) still comes as a ServerSentEvent.
 
-        With ``named_payloads=True`` an event of exactly one ASCII ``event:`` line then one
-        ``data:`` line also comes back as its data bytes, its name dropped: only for streams
-        whose payloads name themselves (the Responses API's ``type`` field), whose consumer
-        reads the name from the payload. Plain ``data:`` events never reach that check.
+        With ``named_payloads=True`` an event of exactly one ``event:`` line then one ``data:``
+        line also comes back as its data bytes, its name dropped (and not checked for UTF-8):
+        only for streams whose payloads name themselves (the Responses API's ``type`` field),
+        whose consumer reads the name from the payload. Plain ``data:`` events never reach
+        that check.
         """
         return self._feed(chunk, True)
 
@@ -154,6 +155,7 @@ class SSEDecoder:
                     self._block(blocks[0], events)
                     del blocks[0]
                 limit = self._limit
+                named = raw and self._named
                 for block in blocks:
                     # The common event, one ``data:`` line: dispatch it without the line machinery.
                     if 5 < len(block) < limit and block[:5] == b"data:" and 0x0A not in block:
@@ -162,8 +164,16 @@ class SSEDecoder:
                             events.append(value)
                         else:
                             events.append(ServerSentEvent(data=value.decode(), id=self._last_id))
-                    elif not (raw and self._named and self._named_payload(block, events)):
-                        self._block(block, events)
+                        continue
+                    if named and block[:6] == b"event:" and block.count(0x0A) == 1:
+                        # ``event: NAME`` then one ``data:`` line. The name is dropped unread
+                        # (so not checked for UTF-8); the payload is, by its JSON decoder.
+                        start = block.find(0x0A) + 1
+                        if block.startswith(b"data:", start) and len(block) < limit:
+                            start += 6 if block[start + 5 : start + 6] == b" " else 5
+                            events.append(block[start:])
+                            continue
+                    self._block(block, events)
             if last:
                 lines = last.split(b"\n")
                 rest = lines.pop()
@@ -176,19 +186,6 @@ class SSEDecoder:
                 f"invalid UTF-8 in event stream: {exc.reason} (byte {exc.object[exc.start]:#04x})"
             ) from None
         return events
-
-    def _named_payload(self, block: bytes, events: list[Any]) -> bool:
-        """Append the data of an ``event:`` + ``data:`` block; False for any other block."""
-        if block[:6] != b"event:" or len(block) >= self._limit:
-            return False
-        end = block.find(b"\n")
-        if end < 0 or block[end + 1 : end + 6] != b"data:" or block.find(b"\n", end + 1) >= 0:
-            return False
-        if not block[:end].isascii():
-            return False  # the full path checks (and rejects) a non-UTF-8 name
-        value = block[end + 6 :]
-        events.append(value[1:] if value[:1] == b" " else value)
-        return True
 
     def flush(self) -> list[ServerSentEvent]:
         """Signal end of body.
