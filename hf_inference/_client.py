@@ -678,6 +678,7 @@ class AsyncInferenceClient:
         headers = self._headers(url, options, content_type, accept)
         response = await self._send(url, headers, body, options, model_id)
         data = await response.read(self.max_response_size)
+        keep_raw(data, response)
         if output_type is None and response.media_type not in ("application/json", "text/json"):
             return data
         try:
