@@ -98,7 +98,7 @@ def responses_stream_tables(s: Sizes) -> list[Table]:
             repeat = 1 if client in PEERS else s.pick(10, 4)
             rows.append(
                 Entry(
-                    f"{kind}:{client}",
+                    f"{client}:{kind}",
                     client,
                     {**command, "repeat": repeat},
                     f"{client} ({'Responses API' if kind == 'responses' else 'chat'} stream)",
@@ -113,7 +113,7 @@ def responses_stream_tables(s: Sizes) -> list[Table]:
             unit="token",
             entries=rows,
             runs=s.runs,
-            baseline=f"chat:{HF}",
+            baseline=f"{HF}:chat",
             notes=[
                 "Both streams spell the same words; the Responses stream sends each as a named "
                 "event (`event: response.output_text.delta` + `data: {...}`) and 8 framing "
