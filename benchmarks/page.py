@@ -21,6 +21,7 @@ ANALYSIS = Path(__file__).with_name("analysis.md")
 SECTIONS = {
     "stream": "Streaming: TGI text generation",
     "chat-stream": "Streaming: chat completion",
+    "responses-stream": "Responses API stream",
     "paced": "Paced streaming",
     "requests": "Non-streamed requests",
     "large": "Large answers",
