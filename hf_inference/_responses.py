@@ -42,7 +42,6 @@ __all__ = ["Responses", "ResponsesParameters", "resolve_event"]
 _event_decoder: msgspec.json.Decoder[Any] = msgspec.json.Decoder(r._DECODED_EVENTS)
 _response_decoder = msgspec.json.Decoder(r.Response)
 _failed_decoder = msgspec.json.Decoder(r.ResponseFailedEvent)
-_error_decoder = msgspec.json.Decoder(r.ResponseErrorEvent)
 _KNOWN_TYPES = frozenset(
     cls.__struct_config__.tag
     for cls in r._DECODED_EVENTS.__args__  # type: ignore[attr-defined]
@@ -75,14 +74,17 @@ def resolve_event(event: ServerSentEvent, payload: Any) -> Any:
         raise DecodeError(f"Responses event is not a JSON object: {event.data[:200]!r}")
     kind = payload.get("type", event.event)
     if kind == "error" or (kind in ("", "message") and payload.get("error")):
-        if "message" in payload and "error" not in payload:
-            event_error = _decode(_error_decoder, event.data, "error")
-            cls = STREAM_ERRORS.get(event_error.code or "", StreamError)
-            raise cls(
-                event_error.message or "the server sent an error event",
-                error_type=event_error.code,
-            )
-        raise error_from_stream_event(payload, model=None, request_id=None)
+        if "error" in payload:  # the router's own shape: {"error": {...}} or {"error": "..."}
+            raise error_from_stream_event(payload, model=None, request_id=None)
+        # OpenAI's ``error`` event: {"type": "error", "code", "message", "param"}.
+        code = payload.get("code")
+        code = code if isinstance(code, str) else None
+        message = payload.get("message")
+        cls = STREAM_ERRORS.get(code or "", StreamError)
+        raise cls(
+            message if isinstance(message, str) and message else "the server sent an error event",
+            error_type=code,
+        )
     if kind == "response.failed":
         failed = _decode(_failed_decoder, event.data, kind).response
         error = failed.error or r.ResponseError()

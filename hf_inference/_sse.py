@@ -116,7 +116,8 @@ class SSEDecoder:
         Everything else (named events, ids, multi-line data) still comes as a ServerSentEvent.
 
         With ``named_payloads=True`` an event of exactly one ``event:`` line then one ``data:``
-        line also comes back as its data bytes, its name dropped (and not checked for UTF-8):
+        line, other than ``event: error``, also comes back as its data bytes, its name dropped
+        (and not checked for UTF-8):
         only for streams whose payloads name themselves (the Responses API's ``type`` field),
         whose consumer reads the name from the payload. Plain ``data:`` events never reach
         that check.
@@ -169,7 +170,13 @@ class SSEDecoder:
                         # ``event: NAME`` then one ``data:`` line. The name is dropped unread
                         # (so not checked for UTF-8); the payload is, by its JSON decoder.
                         start = block.find(0x0A) + 1
-                        if block.startswith(b"data:", start) and len(block) < limit:
+                        # An ``error`` event comes whole: its payload need not name itself.
+                        # (Only a name as short as "error" pays for the second look.)
+                        if (
+                            block.startswith(b"data:", start)
+                            and len(block) < limit
+                            and not (start < 14 and block[6 : start - 1].strip() == b"error")
+                        ):
                             start += 6 if block[start + 5 : start + 6] == b" " else 5
                             events.append(block[start:])
                             continue

@@ -203,6 +203,39 @@ async def test_responses_error_event_raises_a_stream_error(
     assert stream.closed
 
 
+@pytest.mark.parametrize(
+    ("data", "error_type", "message"),
+    [
+        (b'{"code":"overloaded","message":"busy"}', "overloaded", "busy"),
+        (b'{"error":{"message":"quota","type":"generation"}}', "generation", "quota"),
+        (b'{"type":"error","code":null,"message":"odd","param":null}', None, "odd"),
+    ],
+)
+async def test_responses_error_events_of_every_shape_raise(
+    client: AsyncInferenceClient,
+    server: LocalInferenceServer,
+    data: bytes,
+    error_type: str | None,
+    message: str,
+) -> None:
+    created = (
+        b'event: response.created\ndata: {"type":"response.created","sequence_number":0,'
+        b'"response":{"id":"r","status":"in_progress","output":[]}}\n\n'
+    )
+    body = created + b"event: error\ndata: " + data + b"\n\n"
+    server.script(MODEL, Reply(body=body, content_type="text/event-stream"))
+    stream = await client.responses.create(model=MODEL, input="hi", stream=True)
+    seen: list[Any] = []
+    with pytest.raises(StreamError) as caught:
+        async for event in stream:
+            seen.append(event)
+    assert [type(e) for e in seen] == [t.ResponseCreatedEvent]
+    assert caught.value.error_type == error_type
+    assert caught.value.message == message
+    assert caught.value.request_id is not None
+    assert stream.closed
+
+
 async def test_responses_failed_status_raises_when_not_streamed(
     client: AsyncInferenceClient, server: LocalInferenceServer
 ) -> None:

@@ -611,6 +611,7 @@ def test_named_payloads_take_one_event_line_then_one_data_line() -> None:
         b"event: y\ndata: 1\ndata: 2\n\n"
         b'data: {"d":4}\nevent: z\n\n'
         b'event: w\nid: 5\ndata: {"e":5}\n\n'
+        b'event: error\ndata: {"f":6}\n\n'
     )
     items = decode_payloads([raw], named=True)
     assert [item for item in items if isinstance(item, bytes)] == [
@@ -618,6 +619,7 @@ def test_named_payloads_take_one_event_line_then_one_data_line() -> None:
         b'{"b":2}',
         b'{"c":3}',
     ]
-    assert len(items) == 6
+    assert len(items) == 7
+    assert items[-1] == ServerSentEvent(event="error", data='{"f":6}', id="5")
     # Without the option a named event stays a ServerSentEvent.
     assert sum(isinstance(item, bytes) for item in decode_payloads([raw])) == 1
