@@ -436,3 +436,23 @@ async def test_with_raw_response_keeps_fields_beyond_the_typed_shape(
 async def test_with_raw_response_refuses_streams(client: AsyncInferenceClient) -> None:
     with pytest.raises(InvalidInputError, match="streams"):
         await with_raw_response(client.chat_completion_stream(USER, model=MODEL))  # type: ignore[arg-type]
+
+
+async def test_local_server_speaks_named_events_on_the_wire(server: LocalInferenceServer) -> None:
+    import aiohttp
+
+    body = {"model": MODEL, "input": "hi", "stream": True}
+    async with (
+        aiohttp.ClientSession() as session,
+        session.post(f"{server.url}/v1/responses", json=body) as response,
+    ):
+        assert response.headers["Content-Type"].startswith("text/event-stream")
+        raw = await response.read()
+    blocks = raw.decode().split("\n\n")
+    assert blocks.pop() == ""
+    for block in blocks:
+        name_line, data_line = block.split("\n")
+        name = name_line.removeprefix("event: ")
+        assert msgspec.json.decode(data_line.removeprefix("data: "))["type"] == name
+    assert blocks[0].startswith("event: response.created\n")
+    assert blocks[-1].startswith("event: response.completed\n")
