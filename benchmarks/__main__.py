@@ -2,11 +2,11 @@
 
 ``python -m benchmarks relay [--write]``: relaying chat streams to WebSockets (``relay.py``).
 
-Scenarios: stream, chat-stream, paced, requests, large, import, many, profile, providers
-(default: all).
-Prints one Markdown table per measurement as it completes. ``--write`` merges the results into
-``benchmarks/results.json`` and renders ``docs/benchmarks.md`` and ``docs/img/benchmarks.png``;
-``--render`` renders them again from ``results.json`` alone (after editing ``analysis.md``).
+Scenarios: stream, chat-stream, responses-stream, paced, requests, large, import, many,
+profile, providers (default: all). Prints one Markdown table per measurement as it completes.
+``--write`` merges the results into ``benchmarks/results.json`` and renders
+``docs/benchmarks.md`` and ``docs/img/benchmarks.png``; ``--render`` renders them again from
+``results.json`` alone (after editing ``analysis.md``).
 """
 
 from __future__ import annotations

@@ -59,7 +59,9 @@ class Worker:
         self._embedding: bytes | None = None
 
     def _stream_op(self, kind: str) -> Callable[[int], Awaitable[int]]:
-        return self.client.tgi_stream if kind == "tgi" else self.client.chat_stream
+        client = self.client
+        ops = {"tgi": client.tgi_stream, "responses": client.responses_stream}
+        return ops.get(kind, client.chat_stream)
 
     async def run(self, cmd: dict[str, Any]) -> Result:
         op = cmd["op"]

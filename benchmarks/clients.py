@@ -116,6 +116,14 @@ _matrix_decoder = msgspec.json.Decoder(list[list[float]])
 _encode = msgspec.json.encode
 
 
+class _ResponsesEvent(msgspec.Struct):
+    type: str
+    delta: str | None = None
+
+
+_responses_event = msgspec.json.Decoder(_ResponsesEvent)
+
+
 def _check(count: int, tokens: int, final: object) -> int:
     if count != tokens or not final:
         raise AssertionError(f"received {count} of {tokens} events (final event: {final!r})")
@@ -155,6 +163,9 @@ class Client:
 
     async def chat_stream(self, tokens: int) -> int:
         raise Unsupported("no chat completion API")
+
+    async def responses_stream(self, tokens: int) -> int:
+        raise Unsupported("no Responses API")
 
     async def generate(self, tokens: int) -> None:
         raise Unsupported("no text-generation API")
@@ -234,6 +245,30 @@ class RawMsgspec(Client):
                             break
                         decode(data)
                         count += 1
+        return _check(count, tokens, done)
+
+    async def responses_stream(self, tokens: int) -> int:
+        """Named events: split, find the data line, decode each into one generic struct."""
+        payload = {"model": MODEL, "input": PROMPT, "max_output_tokens": tokens, "stream": True}
+        count = 0
+        done = False
+        async with self._post(f"{self.root}/v1/responses", payload) as response:
+            response.raise_for_status()
+            decode = _responses_event.decode
+            tail = b""
+            async for chunk in response.content.iter_any():
+                if tail:
+                    chunk = tail + chunk
+                events = chunk.split(b"\n\n")
+                tail = events.pop()
+                for event in events:
+                    start = event.find(b"\ndata:") + 6
+                    if start > 5:
+                        kind = decode(event[start:]).type
+                        if kind == "response.output_text.delta":
+                            count += 1
+                        elif kind == "response.completed":
+                            done = True
         return _check(count, tokens, done)
 
     async def generate(self, tokens: int) -> None:
@@ -324,6 +359,20 @@ class HfInference(Client):
         async for _ in self.client.chat_completion_stream(MESSAGES, max_tokens=tokens):
             count += 1
         return _check(count, tokens, True)
+
+    async def responses_stream(self, tokens: int) -> int:
+        from hf_inference.types import ResponseCompletedEvent, ResponseTextDeltaEvent
+
+        count = 0
+        last = None
+        stream = await self.client.responses.create(
+            input=PROMPT, max_output_tokens=tokens, stream=True
+        )
+        async for event in stream:
+            if isinstance(event, ResponseTextDeltaEvent):
+                count += 1
+            last = event
+        return _check(count, tokens, isinstance(last, ResponseCompletedEvent))
 
     async def generate(self, tokens: int) -> None:
         parameters = {"max_new_tokens": tokens, "details": True}
@@ -465,6 +514,19 @@ class OpenAI(Client):
         async for _ in stream:
             count += 1
         return _check(count, tokens, True)
+
+    async def responses_stream(self, tokens: int) -> int:
+        count = 0
+        done = False
+        stream = await self.client.responses.create(
+            model=MODEL, input=PROMPT, max_output_tokens=tokens, stream=True
+        )
+        async for event in stream:
+            if event.type == "response.output_text.delta":
+                count += 1
+            elif event.type == "response.completed":
+                done = True
+        return _check(count, tokens, done)
 
     async def chat(self, tokens: int) -> None:
         out = await self.client.chat.completions.create(

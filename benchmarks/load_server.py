@@ -10,6 +10,9 @@ client is what gets measured. Routes follow what the clients send:
 - ``.../generate`` and ``.../generate_stream`` below any prefix: the TGI routes.
 - ``.../v1/chat/completions`` below any prefix: chat completion (``max_tokens``), streamed as
   ``data: {chunk}`` events and ``data: [DONE]`` when ``"stream": true``.
+- ``.../v1/responses`` below any prefix: the Responses API (``max_output_tokens``), streamed
+  as named events (``event: response.output_text.delta`` + ``data: {...}``, one per token of
+  the chat stream's text) when ``"stream": true``.
 - ``.../pipeline/feature-extraction``: a 512 x 1024 float matrix as JSON (about 6 MB).
 
 Request headers shape a stream: ``x-bench-rate`` paces it at that many tokens per second with
@@ -61,6 +64,7 @@ class _Request(msgspec.Struct):
     stream: bool = False
     parameters: _Parameters | None = None
     max_tokens: int | None = None
+    max_output_tokens: int | None = None
 
 
 _request_decoder = msgspec.json.Decoder(_Request)
@@ -132,6 +136,42 @@ def chat_events(n: int, stamped: bool = False) -> tuple[bytes, ...]:
         }
         events.append(b"data: " + _encode(chunk) + b"\n\n")
     events.append(b"data: [DONE]\n\n")
+    return tuple(events)
+
+
+def _response(n: int, status: str, text: str | None) -> dict[str, object]:
+    output = [] if text is None else [_message(text)]
+    return {"id": "resp_1", "object": "response", "created_at": 1742565776, "model": MODEL,
+            "status": status, "output": output, "usage": None}  # fmt: skip
+
+
+def _message(text: str) -> dict[str, object]:
+    return {"type": "message", "id": "msg_1", "role": "assistant", "status": "completed",
+            "content": [{"type": "output_text", "text": text, "annotations": []}]}  # fmt: skip
+
+
+@functools.lru_cache(maxsize=16)
+def responses_events(n: int) -> tuple[bytes, ...]:
+    """A Responses stream spelling the same ``n`` words as ``chat_events(n)``."""
+    events: list[bytes] = []
+
+    def emit(kind: str, fields: dict[str, object]) -> None:
+        payload = {"type": kind, "sequence_number": len(events), **fields}
+        events.append(b"event: " + kind.encode() + b"\ndata: " + _encode(payload) + b"\n\n")
+
+    where = {"item_id": "msg_1", "output_index": 0, "content_index": 0}
+    emit("response.created", {"response": _response(n, "in_progress", None)})
+    emit("response.in_progress", {"response": _response(n, "in_progress", None)})
+    emit("response.output_item.added", {"output_index": 0, "item": {**_message(""), "content": []}})
+    emit("response.content_part.added", {**where, "part": {"type": "output_text", "text": ""}})
+    for i in range(n):
+        emit("response.output_text.delta", {**where, "delta": _WORDS[i % len(_WORDS)],
+                                             "logprobs": []})  # fmt: skip
+    text = _text(n)
+    emit("response.output_text.done", {**where, "text": text, "logprobs": []})
+    emit("response.content_part.done", {**where, "part": {"type": "output_text", "text": text}})
+    emit("response.output_item.done", {"output_index": 0, "item": _message(text)})
+    emit("response.completed", {"response": _response(n, "completed", text)})
     return tuple(events)
 
 
@@ -245,6 +285,11 @@ async def handle(request: web.Request) -> web.StreamResponse:
             stamped = request.headers.get("x-bench-stamp") == "1"
             return await _send_stream(request, chat_events(n, stamped), stamped)
         return _json(chat_json(n))
+    if path.endswith("/v1/responses"):
+        n = body.max_output_tokens or DEFAULT_TOKENS
+        if body.stream:
+            return await _send_stream(request, responses_events(n))
+        return _json(_encode(_response(n, "completed", _text(n))))
     if path.endswith("/feature-extraction"):
         return _json(embedding_json())
     if request.headers.get("Accept", "").startswith("image/"):

@@ -22,6 +22,7 @@ RELAY_ANALYSIS = Path(__file__).with_name("relay_analysis.md")
 SECTIONS = {
     "stream": "Streaming: TGI text generation",
     "chat-stream": "Streaming: chat completion",
+    "responses-stream": "Responses API stream",
     "paced": "Paced streaming",
     "requests": "Non-streamed requests",
     "large": "Large answers",

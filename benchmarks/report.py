@@ -62,6 +62,8 @@ def render_table(table: Result) -> str:
     unit = table["unit"]
     base = table["baseline"]
     base_label = "bare msgspec" if base.startswith("decode:") else "raw"
+    if base.startswith(f"{HF}:"):
+        base_label = rows[base]["label"] if base in rows else base
     head = [
         "Client",
         f"CPU per {unit}",
@@ -183,6 +185,16 @@ def targets(tables: dict[str, Result], imports: Result | None) -> list[Check]:
                             f"{value:.1f}x",
                         )
                     )
+    for key, rows in rows_of("responses-"):
+        value = ratio(rows.get(f"{HF}:responses"), rows.get(f"{HF}:chat"))
+        checks.append(
+            _check(
+                f"{key}: CPU/token ≤ 1.3x hf_inference's chat stream",
+                value,
+                lambda v: v <= 1.3,
+                f"{value or 0:.2f}x",
+            )
+        )
     for key, rows in rows_of("paced-"):
         for loop in ("", "@uvloop"):
             value = ratio(rows.get(HF + loop), rows.get("raw-msgspec" + loop))

@@ -87,6 +87,44 @@ def chat_stream_tables(s: Sizes) -> list[Table]:
     return stream_tables(s, "chat")
 
 
+def responses_stream_tables(s: Sizes) -> list[Table]:
+    """A Responses stream against a chat stream of the same words, per token of text."""
+    tokens = s.pick(20_000, 5_000)
+    rows = []
+    for kind in ("chat", "responses"):
+        for client in (RAW, HF, "openai"):
+            command = {"op": "streams", "kind": kind, "streams": 1, "tokens": tokens}
+            warmup = {"op": "streams", "kind": kind, "streams": 1, "tokens": 2_000}
+            repeat = 1 if client in PEERS else s.pick(10, 4)
+            rows.append(
+                Entry(
+                    f"{client}:{kind}",
+                    client,
+                    {**command, "repeat": repeat},
+                    f"{client} ({'Responses API' if kind == 'responses' else 'chat'} stream)",
+                    warmup=warmup,
+                )
+            )
+    return [
+        Table(
+            key="responses-1",
+            scenario="responses-stream",
+            title=f"One {tokens:,}-token Responses API stream against a chat stream",
+            unit="token",
+            entries=rows,
+            runs=s.runs,
+            baseline=f"{HF}:chat",
+            notes=[
+                "Both streams spell the same words; the Responses stream sends each as a named "
+                "event (`event: response.output_text.delta` + `data: {...}`) and 8 framing "
+                "events around them, the chat stream a `data:` chunk. CPU per token of text; "
+                "the ratio column is against hf_inference's chat stream. Unpaced, 64 KiB "
+                "writes."
+            ],
+        )
+    ]
+
+
 def paced_tables(s: Sizes) -> list[Table]:
     tokens = s.pick(500, 100)
     rate = 100
@@ -252,6 +290,7 @@ def many_tables(s: Sizes) -> list[Table]:
 SCENARIOS: dict[str, Callable[[Sizes], list[Table]]] = {
     "stream": stream_tables,
     "chat-stream": chat_stream_tables,
+    "responses-stream": responses_stream_tables,
     "paced": paced_tables,
     "requests": request_tables,
     "large": large_tables,

@@ -39,6 +39,7 @@ from ._exceptions import (
     ProviderError,
     ProviderTaskError,
     RateLimitError,
+    ResponseFailedError,
     ServerError,
     ServiceUnavailableError,
     SSEDecodeError,
@@ -89,6 +90,8 @@ from ._functions import (
 from ._jobs import JobProgress
 from ._numpy import as_array
 from ._params import CallOptions, ChatCompletionParameters, TextGenerationParameters
+from ._raw import RawResponse, with_raw_response
+from ._responses import ResponsesParameters
 from ._retry import RetryPolicy
 from ._sse import ServerSentEvent, SSEDecoder
 from ._streaming import AsyncStream
@@ -130,6 +133,9 @@ __all__ = [
     "ProviderError",
     "ProviderTaskError",
     "RateLimitError",
+    "RawResponse",
+    "ResponseFailedError",
+    "ResponsesParameters",
     "RetryPolicy",
     "SSEDecodeError",
     "SSEDecoder",
@@ -181,6 +187,7 @@ __all__ = [
     "translation",
     "types",
     "visual_question_answering",
+    "with_raw_response",
     "zero_shot_classification",
     "zero_shot_image_classification",
 ]

@@ -4,7 +4,7 @@ the legacy conversational task expressed as chat messages."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterable, Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, TypeVar, overload
 
 import msgspec
 
@@ -160,14 +160,40 @@ class ChatCompletionAccumulator:
         )
 
 
+S = TypeVar("S")
+
+
+@overload
 async def accumulate_chat_stream(
-    stream: AsyncIterable[t.ChatCompletionStreamOutput],
+    stream: AsyncIterable[t.ChatCompletionStreamOutput], *, response_format: type[S]
+) -> t.ParsedChatCompletion[S]: ...
+
+
+@overload
+async def accumulate_chat_stream(
+    stream: AsyncIterable[t.ChatCompletionStreamOutput], *, response_format: None = None
+) -> t.ChatCompletionOutput: ...
+
+
+async def accumulate_chat_stream(
+    stream: AsyncIterable[t.ChatCompletionStreamOutput], *, response_format: Any = None
 ) -> t.ChatCompletionOutput:
-    """Consume a chat stream and return the completion it spelled out (text and tool calls)."""
+    """Consume a chat stream and return the completion it spelled out (text and tool calls).
+
+    With ``response_format=YourType`` (the type given to ``chat_completion_stream``) the
+    result is a :class:`~hf_inference.types.ParsedChatCompletion` whose ``parsed`` is the
+    accumulated text decoded into ``YourType`` (a :class:`DecodeError` if it does not fit).
+    """
     accumulator = ChatCompletionAccumulator()
     async for chunk in stream:
         accumulator.add(chunk)
-    return accumulator.result()
+    reply = accumulator.result()
+    if response_format is None:
+        return reply
+    from ._structured import parse_completion
+
+    parsed: t.ChatCompletionOutput = parse_completion(reply, response_format)
+    return parsed
 
 
 def conversation_messages(inputs: Mapping[str, Any]) -> list[dict[str, str]]:

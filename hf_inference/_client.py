@@ -48,14 +48,18 @@ from ._exceptions import (
 from ._exchange import ProviderExchange, check_streamable, provider_call, provider_chat
 from ._jobs import JobProgress
 from ._mapping import DEFAULT_TTL
+from ._openai import Chat
 from ._params import CALL_OPTION_NAMES, CallOptions, ChatCompletionParameters
 from ._payloads import (
     check_parameters,
     json_body,
 )
+from ._raw import keep as keep_raw
+from ._responses import Responses
 from ._retry import RetryPolicy
 from ._routing import Plan, Routing
 from ._streaming import AsyncStream
+from ._structured import is_output_type, parse_completion, schema_format
 from ._transport import Body, Response, Transport, default_headers
 
 if TYPE_CHECKING:
@@ -64,6 +68,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger("hf_inference")
 
 T = TypeVar("T")
+S = TypeVar("S")
 Out = TypeVar("Out")
 Sleep = Callable[[float], Awaitable[None]]
 
@@ -76,7 +81,8 @@ class AsyncInferenceClient(EndpointMethods):
 
     ``token``: a Hugging Face token (``hf_...``, sent to the router and the Hub only) or a
     provider's own key (sent straight to that provider); ``None`` looks up ``HF_TOKEN`` then
-    the token file; ``False`` stays anonymous. ``model``: the default model id or endpoint URL.
+    the token file; ``False`` stays anonymous (``api_key=`` is the same, under openai's
+    name). ``model``: the default model id or endpoint URL.
     ``provider``: ``"auto"``, the default (None means the same: the Hub's first live provider
     for the task; the router's own choice for chat), or a provider name
     (``hf_inference.providers.PROVIDERS``).
@@ -87,13 +93,15 @@ class AsyncInferenceClient(EndpointMethods):
     else huggingface.co). ``provider_urls``: a provider's direct base URL, by name (for a
     private gateway or a local test server). ``on_progress``: called with each
     ``JobProgress`` of a provider job (queue position, status).
-    The token goes to the hosts you name here as well as to Hugging Face's.
+    The Responses API goes to the router. The token goes to the hosts you name here as well
+    as to Hugging Face's.
     """
 
     def __init__(
         self,
         token: str | bool | None = None,
         *,
+        api_key: str | None = None,
         model: str | None = None,
         base_url: str | None = None,
         provider: str | None = None,
@@ -122,6 +130,12 @@ class AsyncInferenceClient(EndpointMethods):
         _transport: Transport | None = None,
         _endpoint: str | None = None,
     ) -> None:
+        if api_key is not None:
+            if token is not None:
+                raise InvalidInputError(
+                    "pass the token once: token=... or api_key=... (openai's name), not both"
+                )
+            token = api_key
         self._token = resolve_token(token)
         self._endpoint = validate_url(_endpoint) if _endpoint is not None else None
         if model is not None and not is_url(model):
@@ -622,6 +636,7 @@ class AsyncInferenceClient(EndpointMethods):
         headers = self._headers(url, options, content_type, accept)
         response = await self._send(url, headers, body, options, model_id)
         data = await response.read(self.max_response_size)
+        keep_raw(data, response)
         if output_type is None and response.media_type not in ("application/json", "text/json"):
             return data
         try:
@@ -852,28 +867,64 @@ class AsyncInferenceClient(EndpointMethods):
         )
         return conversational_output(inputs, reply)
 
+    @overload
     async def chat_completion(
         self,
         messages: Messages,
         *,
         model: str | None = None,
+        response_format: type[S],
+        **params: Unpack[ChatCompletionParameters],
+    ) -> t.ParsedChatCompletion[S]: ...
+
+    @overload
+    async def chat_completion(
+        self,
+        messages: Messages,
+        *,
+        model: str | None = None,
+        response_format: Mapping[str, Any] | None = None,
+        **params: Unpack[ChatCompletionParameters],
+    ) -> t.ChatCompletionOutput: ...
+
+    async def chat_completion(
+        self,
+        messages: Messages,
+        *,
+        model: str | None = None,
+        response_format: Mapping[str, Any] | type[Any] | None = None,
         **params: Unpack[ChatCompletionParameters],
     ) -> t.ChatCompletionOutput:
-        """OpenAI-compatible chat completion (tools, response_format, logprobs...)."""
+        """OpenAI-compatible chat completion (tools, response_format, logprobs...).
+
+        ``response_format=YourType`` (a msgspec Struct, dataclass or TypedDict) asks for JSON
+        fitting its schema and returns a :class:`~hf_inference.types.ParsedChatCompletion`
+        whose ``parsed`` is the answer decoded into ``YourType``.
+        """
+        output_type = self._with_format(params, response_format)
         send, _ = self._chat(tasks.CHAT_COMPLETION, messages, model, params)
-        answer = await send()
-        return await tasks.read_answer(
-            tasks.CHAT_COMPLETION, answer, messages, self.max_response_size
+        reply = await tasks.read_answer(
+            tasks.CHAT_COMPLETION, await send(), messages, self.max_response_size
         )
+        if output_type is None:
+            return reply
+        parsed: t.ChatCompletionOutput = parse_completion(reply, output_type)
+        return parsed
 
     def chat_completion_stream(
         self,
         messages: Messages,
         *,
         model: str | None = None,
+        response_format: Mapping[str, Any] | type[Any] | None = None,
         **params: Unpack[ChatCompletionParameters],
     ) -> AsyncStream[t.ChatCompletionStreamOutput]:
-        """Stream chat completion chunks; ends at ``data: [DONE]``."""
+        """Stream chat completion chunks; ends at ``data: [DONE]``.
+
+        With ``response_format=YourType`` the chunks are as usual;
+        ``accumulate_chat_stream(stream, response_format=YourType)`` gives the parsed answer.
+        """
+        self._with_format(params, response_format)
         send, model_id = self._chat(tasks.CHAT_COMPLETION_STREAM, messages, model, params)
         return AsyncStream(
             send,
@@ -882,6 +933,28 @@ class AsyncInferenceClient(EndpointMethods):
             is_complete=tasks.stream_is_complete,
             max_event_size=self.max_event_size,
         )
+
+    @staticmethod
+    def _with_format(params: Any, response_format: Any) -> type[Any] | None:
+        """Put the wire ``response_format`` into ``params``; the type to parse into, if any."""
+        if response_format is None:
+            return None
+        if is_output_type(response_format):
+            params["response_format"] = schema_format(response_format)
+            return response_format  # type: ignore[no-any-return]
+        params["response_format"] = response_format
+        return None
+
+    # -- OpenAI-shaped namespaces -----------------------------------------------------------------
+    @property
+    def chat(self) -> Chat:
+        """``client.chat.completions.create(...)``, as openai's clients spell it."""
+        return Chat(self)
+
+    @property
+    def responses(self) -> Responses:
+        """The Responses API: ``await client.responses.create(model=..., input=...)``."""
+        return Responses(self)
 
     # -- tasks: audio -----------------------------------------------------------------------------
     async def automatic_speech_recognition(

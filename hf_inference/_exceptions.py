@@ -24,7 +24,8 @@
     │   ├── StreamValidationError           error_type "validation"
     │   ├── GenerationError                 error_type "generation"
     │   ├── OverloadedError                 error_type "overloaded"
-    │   └── IncompleteGenerationError       error_type "incomplete_generation"
+    │   ├── IncompleteGenerationError       error_type "incomplete_generation"
+    │   └── ResponseFailedError             a Responses API answer failed (.response)
     ├── IncompleteStreamError                       body ended or broke before the final event
     ├── InferenceTimeoutError (also TimeoutError)   connect, pool, read, first byte, deadline
     │   └── ModelLoadingTimeout                     the model did not load within the budget
@@ -74,6 +75,7 @@ __all__ = [
     "ProviderError",
     "ProviderTaskError",
     "RateLimitError",
+    "ResponseFailedError",
     "SSEDecodeError",
     "SSEEventTooLargeError",
     "ServerError",
@@ -307,6 +309,18 @@ class OverloadedError(StreamError):
 
 class IncompleteGenerationError(StreamError):
     """In-band error of type ``incomplete_generation``."""
+
+
+class ResponseFailedError(StreamError):
+    """A Responses API answer failed (``response.failed`` event, or ``status: "failed"``).
+
+    ``response`` is the failed :class:`~hf_inference.types.Response` (its ``error`` and any
+    output produced before the failure); ``error_type`` is the error's ``code``.
+    """
+
+    def __init__(self, message: str, *, response: Any = None, **kwargs: Any):
+        super().__init__(message, **kwargs)
+        self.response = response
 
 
 class IncompleteStreamError(HfInferenceError):

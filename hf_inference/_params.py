@@ -63,7 +63,11 @@ class TextGenerationParameters(TypedDict, total=False):
 
 
 class ChatCompletionParameters(CallOptions, total=False):
-    """OpenAI-compatible chat parameters, plus the per-call options."""
+    """OpenAI-compatible chat parameters, plus the per-call options.
+
+    ``response_format`` is a keyword argument of its own on the chat methods (a mapping, or a
+    type to decode the answer into).
+    """
 
     max_tokens: int
     temperature: float
@@ -79,7 +83,6 @@ class ChatCompletionParameters(CallOptions, total=False):
     tools: Sequence[Mapping[str, Any]]
     tool_choice: Literal["auto", "none", "required"] | str | Mapping[str, Any]
     tool_prompt: str
-    response_format: Mapping[str, Any]
     stream_options: Mapping[str, Any]
 
 

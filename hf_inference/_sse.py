@@ -57,16 +57,22 @@ class SSEDecoder:
         "_head",
         "_last_id",
         "_limit",
+        "_named",
         "_retry",
         "_size",
         "_tail",
         "_tail_len",
     )
 
-    def __init__(self, max_event_size: int = 16 * 1024 * 1024) -> None:
+    def __init__(
+        self, max_event_size: int = 16 * 1024 * 1024, *, named_payloads: bool = False
+    ) -> None:
         if max_event_size < 1:
             raise InvalidInputError(f"max_event_size must be positive, got {max_event_size!r}")
         self._limit = max_event_size
+        # For streams whose payloads carry their own event name (OpenAI's Responses API repeats
+        # ``event:`` as the JSON ``type``): see feed_payloads.
+        self._named = named_payloads
         # The incomplete last line, kept as parts so a long line arriving in many chunks is
         # joined once (linear), not re-concatenated on every chunk (quadratic).
         self._tail: list[bytes] = []
@@ -108,6 +114,13 @@ class SSEDecoder:
         That is nearly every event of a token stream, and a JSON decoder takes the bytes as
         they are (checking their UTF-8 itself), so no str and no event object is made for it.
         Everything else (named events, ids, multi-line data) still comes as a ServerSentEvent.
+
+        With ``named_payloads=True`` an event of exactly one ``event:`` line then one ``data:``
+        line, other than ``event: error``, also comes back as its data bytes, its name dropped
+        (and not checked for UTF-8):
+        only for streams whose payloads name themselves (the Responses API's ``type`` field),
+        whose consumer reads the name from the payload. Plain ``data:`` events never reach
+        that check.
         """
         return self._feed(chunk, True)
 
@@ -143,6 +156,7 @@ class SSEDecoder:
                     self._block(blocks[0], events)
                     del blocks[0]
                 limit = self._limit
+                named = raw and self._named
                 for block in blocks:
                     # The common event, one ``data:`` line: dispatch it without the line machinery.
                     if 5 < len(block) < limit and block[:5] == b"data:" and 0x0A not in block:
@@ -151,8 +165,22 @@ class SSEDecoder:
                             events.append(value)
                         else:
                             events.append(ServerSentEvent(data=value.decode(), id=self._last_id))
-                    else:
-                        self._block(block, events)
+                        continue
+                    if named and block[:6] == b"event:" and block.count(0x0A) == 1:
+                        # ``event: NAME`` then one ``data:`` line. The name is dropped unread
+                        # (so not checked for UTF-8); the payload is, by its JSON decoder.
+                        start = block.find(0x0A) + 1
+                        # An ``error`` event comes whole: its payload need not name itself.
+                        # (Only a name as short as "error" pays for the second look.)
+                        if (
+                            block.startswith(b"data:", start)
+                            and len(block) < limit
+                            and not (start < 14 and block[6 : start - 1].strip() == b"error")
+                        ):
+                            start += 6 if block[start + 5 : start + 6] == b" " else 5
+                            events.append(block[start:])
+                            continue
+                    self._block(block, events)
             if last:
                 lines = last.split(b"\n")
                 rest = lines.pop()

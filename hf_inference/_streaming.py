@@ -71,6 +71,7 @@ class AsyncStream(Generic[T]):
         "_model",
         "_opener",
         "_pending",
+        "_resolve",
         "_response",
         "_sse",
         "_stepper",
@@ -84,13 +85,19 @@ class AsyncStream(Generic[T]):
         model: str | None = None,
         is_complete: Callable[[T], bool] | None = None,
         max_event_size: int = DEFAULT_MAX_EVENT_SIZE,
+        named_payloads: bool = False,
+        resolve: Callable[[ServerSentEvent, Any], Any] | None = None,
     ) -> None:
         self._opener: Callable[[], Awaitable[Response]] | None = opener
         self._decoder = decoder
         self._is_complete = is_complete
         self._model = model
         self._response: Response | None = None
-        self._sse = SSEDecoder(max_event_size)
+        self._sse = SSEDecoder(max_event_size, named_payloads=named_payloads)
+        # For streams of named events (the Responses API): every event the fast decode did not
+        # take (unknown types, errors, an event split across reads) goes to ``resolve`` with its
+        # decoded JSON; it returns the item to yield or raises.
+        self._resolve = resolve
         # Payload bytes of plain events, ServerSentEvent for the rest (SSEDecoder.feed_payloads).
         self._events: list[Any] = []
         self._pending: Iterator[Any] = iter(self._events)
@@ -317,6 +324,8 @@ class AsyncStream(Generic[T]):
         if data.strip() == "[DONE]":
             self._finish(discard=False)
             return _END
+        if self._resolve is not None:
+            return self._resolved(event)
         payload = _json_or_none(data)
         if event.event == "error" or _is_error_payload(payload):
             self._raise_stream_error(payload if payload is not None else data)
@@ -328,6 +337,20 @@ class AsyncStream(Generic[T]):
             return self._decoder.decode(data)
         except (msgspec.ValidationError, msgspec.DecodeError) as exc:
             self._reject(data, exc)
+
+    def _resolved(self, event: ServerSentEvent) -> Any:
+        assert self._resolve is not None
+        if not event.data.strip():
+            return _SKIP
+        try:
+            return self._resolve(event, _json_or_none(event.data))
+        except HfInferenceError as exc:
+            self._finish(discard=True)
+            exc.status = exc.status or self.status
+            exc.model, exc.request_id = self._model, self.request_id
+            if isinstance(exc, DecodeError) and exc.event_index is None:
+                exc.event_index = self._index + 1
+            raise
 
     def _text(self, data: bytes) -> str:
         try:

@@ -26,6 +26,7 @@ from ._payloads import (
     read_binary,
     sniff_content_type,
 )
+from ._raw import keep as keep_raw
 from ._transport import Body, Response
 
 Out = TypeVar("Out")
@@ -320,6 +321,7 @@ async def request_body(
 async def read_answer(spec: TaskSpec[Out], response: Response, inputs: Any, max_size: int) -> Out:
     """A serverless answer as the task's value: bytes for media, else decoded and shaped."""
     body = await response.read(max_size)
+    keep_raw(body, response)
     why = "expected binary data, got JSON"
     if spec.binary_output:
         if response.media_type != "application/json":

@@ -42,6 +42,8 @@ from anyio.from_thread import BlockingPortal
 
 from ._client import AsyncInferenceClient
 from ._exceptions import ClientClosedError, EventLoopError
+from ._openai import Chat, ChatCompletions
+from ._responses import Responses
 from ._streaming import AsyncStream
 
 if TYPE_CHECKING:
@@ -324,6 +326,36 @@ class _StreamMethod(Generic[P, T]):
         return call
 
 
+def _blocking(value: Any, loop: _LoopThread) -> Any:
+    """``value`` of the async client made blocking: a method runs on the loop thread (a stream
+    it returns becomes a SyncStream); a namespace (``responses``, ``chat.completions``) gets
+    the same treatment for its own attributes; anything else is returned as is."""
+    if isinstance(value, (Chat, ChatCompletions, Responses)):
+        return _BlockingNamespace(value, loop)
+    if not callable(value):
+        return value
+
+    @functools.wraps(value)
+    def call(*args: Any, **kwargs: Any) -> Any:
+        # The portal awaits a coroutine method's result and hands back a plain one as is.
+        result = loop.call_sync(functools.partial(value, *args, **kwargs))
+        return SyncStream(result, loop) if isinstance(result, AsyncStream) else result
+
+    return call
+
+
+class _BlockingNamespace:
+    """``hf.responses`` / ``hf.chat.completions`` of the blocking client (untyped: ``Any``)."""
+
+    def __init__(self, namespace: Any, loop: _LoopThread) -> None:
+        self._namespace, self._loop = namespace, loop
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return _blocking(getattr(self._namespace, name), self._loop)
+
+
 def _shutdown(loop: _LoopThread, client: AsyncInferenceClient) -> None:
     if loop.stopped:
         return
@@ -383,18 +415,7 @@ class InferenceClient:
         """Any other public attribute of the async client; methods run on the loop thread."""
         if name.startswith("_"):
             raise AttributeError(name)
-        value = getattr(self._client, name)
-        if not callable(value):
-            return value
-        loop = self._loop
-
-        @functools.wraps(value)
-        def call(*args: Any, **kwargs: Any) -> Any:
-            # The portal awaits a coroutine method's result and hands back a plain one as is.
-            result = loop.call_sync(functools.partial(value, *args, **kwargs))
-            return SyncStream(result, loop) if isinstance(result, AsyncStream) else result
-
-        return call
+        return _blocking(getattr(self._client, name), self._loop)
 
     # -- lifecycle ---------------------------------------------------------------------------
     @property

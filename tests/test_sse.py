@@ -536,8 +536,10 @@ def test_any_prefix_yields_a_prefix_of_the_events(
     assert events == expected_events(blocks)[: len(events)]
 
 
-def decode_payloads(chunks: Iterable[bytes]) -> list[ServerSentEvent | bytes]:
-    decoder = SSEDecoder()
+def decode_payloads(
+    chunks: Iterable[bytes], *, named: bool = False
+) -> list[ServerSentEvent | bytes]:
+    decoder = SSEDecoder(named_payloads=named)
     items: list[ServerSentEvent | bytes] = []
     for chunk in chunks:
         items += decoder.feed_payloads(chunk)
@@ -579,3 +581,45 @@ def test_payload_fast_path_takes_plain_one_line_events_only() -> None:
     pieces = decode_payloads(bytewise(raw))
     assert [e.data for e in pieces if isinstance(e, ServerSentEvent)][:2] == ['{"a":1}', '{"b":2}']
     assert len(pieces) == 5
+
+
+@settings(max_examples=300, deadline=None)
+@given(stream=_stream, cuts=st.lists(st.floats(0, 1), max_size=12))
+def test_named_payload_fast_path_yields_what_the_full_decoder_yields(
+    stream: tuple[list[Block], list[str], bool], cuts: list[float]
+) -> None:
+    """named_payloads also hands over the data of an ``event:`` + ``data:`` event, name dropped."""
+    blocks, endings, bom = stream
+    raw = encode(blocks, endings, bom)
+    chunks = split_at(raw, {int(c * len(raw)) for c in cuts})
+    full, _ = decode(chunks)
+    fast = decode_payloads(chunks, named=True)
+    assert len(fast) == len(full)
+    for item, event in zip(fast, full, strict=True):
+        if isinstance(item, bytes):
+            assert event.retry is None
+            assert item.decode() == event.data
+        else:
+            assert item == event
+
+
+def test_named_payloads_take_one_event_line_then_one_data_line() -> None:
+    raw = (
+        b'event: response.output_text.delta\ndata: {"a":1}\n\n'
+        b'event:x\ndata:{"b":2}\n\n'
+        b'data: {"c":3}\n\n'
+        b"event: y\ndata: 1\ndata: 2\n\n"
+        b'data: {"d":4}\nevent: z\n\n'
+        b'event: w\nid: 5\ndata: {"e":5}\n\n'
+        b'event: error\ndata: {"f":6}\n\n'
+    )
+    items = decode_payloads([raw], named=True)
+    assert [item for item in items if isinstance(item, bytes)] == [
+        b'{"a":1}',
+        b'{"b":2}',
+        b'{"c":3}',
+    ]
+    assert len(items) == 7
+    assert items[-1] == ServerSentEvent(event="error", data='{"f":6}', id="5")
+    # Without the option a named event stays a ServerSentEvent.
+    assert sum(isinstance(item, bytes) for item in decode_payloads([raw])) == 1

@@ -286,3 +286,21 @@ async def test_a_script_that_never_closes_exits_cleanly(
     assert result.stdout == b"leaving mid-stream\n"
     # No ResourceWarning, no "Unclosed connection".
     assert without_slow_callback_reports(result.stderr) == ""
+
+
+def test_openai_shaped_namespaces_block_too(hf: InferenceClient) -> None:
+    messages = [{"role": "user", "content": "Hi"}]
+    reply = hf.chat.completions.create(model=CHAT_MODEL, messages=messages, max_tokens=4)
+    assert reply == hf.chat_completion(messages, model=CHAT_MODEL, max_tokens=4)
+    with hf.chat.completions.create(
+        model=CHAT_MODEL, messages=messages, max_tokens=4, stream=True
+    ) as chunks:
+        assert isinstance(chunks, SyncStream)
+        assert len(list(chunks)) == 4
+    response = hf.responses.create(model=CHAT_MODEL, input="Tell me about Paris")
+    assert isinstance(response, types.Response)
+    stream = hf.responses.create(model=CHAT_MODEL, input="Tell me about Paris", stream=True)
+    events = list(stream)
+    deltas = [e.delta for e in events if isinstance(e, types.ResponseTextDeltaEvent)]
+    assert "".join(deltas) == response.output_text
+    assert stream.closed

@@ -99,3 +99,44 @@ async def ported_from_huggingface_hub(client: AsyncInferenceClient) -> None:
     )
     await client.close()
     del picture, vectors
+
+
+async def openai_shaped(client: AsyncInferenceClient) -> None:
+    import msgspec
+    from typing_extensions import assert_type
+
+    from hf_inference import AsyncStream, RawResponse, with_raw_response
+
+    class Point(msgspec.Struct):
+        x: int
+
+    messages = [{"role": "user", "content": "Hi"}]
+    parsed = await client.chat_completion(messages, model="m", response_format=Point)
+    assert_type(parsed.parsed, Point)
+    plain = await client.chat_completion(messages, response_format={"type": "json_object"})
+    assert_type(plain, types.ChatCompletionOutput)
+    created = await client.chat.completions.create(model="m", messages=messages)
+    assert_type(created, types.ChatCompletionOutput)
+    streamed = await client.chat.completions.create(model="m", messages=messages, stream=True)
+    assert_type(streamed, AsyncStream[types.ChatCompletionStreamOutput])
+    via_create = await client.chat.completions.create(
+        model="m", messages=messages, response_format=Point
+    )
+    assert_type(via_create.parsed, Point)
+    accumulated = await hf_inference.accumulate_chat_stream(
+        client.chat_completion_stream(messages, response_format=Point), response_format=Point
+    )
+    assert_type(accumulated.parsed, Point)
+    response = await client.responses.create(model="m", input="Hi", max_output_tokens=5)
+    assert_type(response, types.Response)
+    text: str = response.output_text
+    events = await client.responses.create(model="m", input="Hi", stream=True)
+    async for event in events:
+        if isinstance(event, types.ResponseTextDeltaEvent):
+            delta: str = event.delta
+    raw = await with_raw_response(client.chat_completion(messages, model="m"))
+    assert_type(raw, RawResponse[types.ChatCompletionOutput])
+    module = await hf_inference.chat_completion(messages, model="m", response_format=Point)
+    assert_type(module.parsed, Point)
+    client.chat_completion(messages, max_token=5)  # type: ignore[call-overload]
+    del text, delta

@@ -55,6 +55,7 @@ suffix) is ``model``, GET ``/info`` and ``/health`` included.
 
 from ._faults import BrokenChunked, Drop, ErrorEvent, Fault, Loading, Reply, Stall, Step
 from ._providers import HOSTS, PROVIDERS, Done, Failed, JobPhase, Queued, Running
+from ._responses import ResponseFailure
 from ._server import LocalInferenceServer, RecordedRequest
 
 __all__ = [
@@ -72,6 +73,7 @@ __all__ = [
     "Queued",
     "RecordedRequest",
     "Reply",
+    "ResponseFailure",
     "Running",
     "Stall",
     "Step",

@@ -137,10 +137,22 @@ def input_length(text: str) -> int:
     return max(1, len(text.split()))
 
 
-def sample_from_schema(schema: Any, string: str = "example", depth: int = 0) -> Any:
-    """A value that satisfies a (simple) JSON schema: the grammar / tool-call output."""
+def sample_from_schema(
+    schema: Any, string: str = "example", depth: int = 0, root: Any = None
+) -> Any:
+    """A value that satisfies a (simple) JSON schema: the grammar / tool-call output.
+
+    ``$ref`` to ``#/$defs/...`` (or ``#/definitions/...``) is followed (msgspec's schemas of
+    nested Structs use it).
+    """
     if not isinstance(schema, dict) or depth > 8:
         return string
+    root = schema if root is None else root
+    ref = schema.get("$ref")
+    if isinstance(ref, str) and ref.startswith(("#/$defs/", "#/definitions/")):
+        section, _, name = ref[2:].partition("/")
+        target = (root.get(section) or {}).get(name)
+        return sample_from_schema(target, string, depth + 1, root)
     if "const" in schema:
         return schema["const"]
     if isinstance(schema.get("enum"), list) and schema["enum"]:
@@ -149,7 +161,7 @@ def sample_from_schema(schema: Any, string: str = "example", depth: int = 0) -> 
         return schema["default"]
     for key in ("anyOf", "oneOf", "allOf"):
         if isinstance(schema.get(key), list) and schema[key]:
-            return sample_from_schema(schema[key][0], string, depth + 1)
+            return sample_from_schema(schema[key][0], string, depth + 1, root)
     kind = schema.get("type")
     if isinstance(kind, list):
         kind = next((k for k in kind if k != "null"), "null")
@@ -157,9 +169,9 @@ def sample_from_schema(schema: Any, string: str = "example", depth: int = 0) -> 
         props = schema.get("properties")
         if not isinstance(props, dict):
             return {}
-        return {k: sample_from_schema(v, string, depth + 1) for k, v in props.items()}
+        return {k: sample_from_schema(v, string, depth + 1, root) for k, v in props.items()}
     if kind == "array":
-        return [sample_from_schema(schema.get("items"), string, depth + 1)]
+        return [sample_from_schema(schema.get("items"), string, depth + 1, root)]
     if kind == "integer":
         return int(schema.get("minimum", 1))
     if kind == "number":

@@ -7,6 +7,7 @@ Routes (``/models/...`` and ``/hf-inference/models/...`` are the same):
 * ``POST /hf-inference/models/{model}/v1/chat/completions``;
 * ``POST /v1/chat/completions``: provider-routed chat, ``"model"`` in the body
   (``org/name:provider`` allowed);
+* ``POST /v1/responses``: the Responses API (see ``_responses``);
 * ``/endpoints/{name}``: a TGI-style dedicated endpoint: ``POST /`` (streams when the body
   has ``"stream": true``), ``POST /generate``, ``POST /generate_stream``,
   ``POST /v1/chat/completions``, ``GET /info``, ``GET /health``;
@@ -41,6 +42,7 @@ from ._play import Player, StreamOptions
 from ._providers import SHAPES, Call, JobPhase, Match, ProviderHost
 from ._providers._jobs import Job, JobPlan
 from ._providers._results import media_file
+from ._responses import is_responses_path, responses_model, serve_responses
 from ._routing import (
     Route,
     is_tgi,
@@ -331,7 +333,11 @@ class LocalInferenceServer:
         json, raw, json_error = _parse_body(body, media)
         match = self._providers.match(request.method, request.path, request.query)
         route = parse_path(request.path) if match is None else None
-        model = _model_of(route, json) if match is None else self._match_model(match, json)
+        responses = match is None and route is None and is_responses_path(request.path)
+        if match is not None:
+            model = self._match_model(match, json)
+        else:
+            model = responses_model(json) if responses else _model_of(route, json)
         self._record(
             RecordedRequest(
                 method=request.method,
@@ -351,6 +357,8 @@ class LocalInferenceServer:
                 return await self._provider(request, match, model, json, body, json_error, headers)
             if self.token is not None and not self._authorized(request):
                 return _unauthorized(headers)
+            if responses:
+                return await serve_responses(self, request, model, json, headers)
             if route is None:
                 return json_response(404, {"error": "Not Found"}, headers)
             step = self._next_step(model) if model else None

@@ -8,7 +8,7 @@ ints, and sent a single tool call object instead of a list in stream deltas.
 
 from __future__ import annotations
 
-from typing import Any, TypedDict
+from typing import Any, Generic, TypedDict, TypeVar
 
 import msgspec
 
@@ -36,7 +36,10 @@ __all__ = [
     "ChatCompletionStreamOutputTopLogprob",
     "ChatCompletionStreamOutputUsage",
     "ChatMessage",
+    "ParsedChatCompletion",
 ]
+
+ParsedT = TypeVar("ParsedT")
 
 
 def _parse_arguments(arguments: Any) -> Any:
@@ -131,6 +134,13 @@ class ChatCompletionOutput(BaseStruct, frozen=True):
     system_fingerprint: str | None = None
     choices: list[ChatCompletionOutputComplete] = msgspec.field(default_factory=list)
     usage: ChatCompletionOutputUsage | None = None
+
+
+class ParsedChatCompletion(ChatCompletionOutput, Generic[ParsedT], frozen=True, kw_only=True):
+    """A chat completion asked for with ``response_format=YourType``: ``parsed`` is the first
+    choice's content decoded into ``YourType`` (a msgspec Struct, dataclass or TypedDict)."""
+
+    parsed: ParsedT
 
 
 # --- streamed chunks -------------------------------------------------------------------------
