@@ -20,11 +20,15 @@ from hf_inference.testing import (
     Loading,
     LocalInferenceServer,
     Reply,
+    ResponseFailure,
     Stall,
 )
 
 #: (step class, keyword arguments, exception, the words the message must contain)
 BAD: list[tuple[type[Any], dict[str, Any], type[Exception], list[str]]] = [
+    (ResponseFailure, {"after_deltas": -1}, ValueError, ["ResponseFailure(after_deltas=...)"]),
+    (ResponseFailure, {"event": "failed"}, ValueError, ["ResponseFailure(event=...)", "'error'"]),
+    (ResponseFailure, {"code": 500}, TypeError, ["ResponseFailure(code=...)", "a str"]),
     (Drop, {"after_chunks": (1,)}, TypeError, ["Drop(after_chunks=...)", "bytes", "item 1"]),
     (Drop, {"after_chunks": b"data: 1\n\n"}, TypeError, ["Drop(after_chunks=...)", "list of"]),
     (Drop, {"send_headers": "no"}, TypeError, ["Drop(send_headers=...)", "True or False"]),

@@ -19,6 +19,7 @@ __all__ = [
     "Fault",
     "Loading",
     "Reply",
+    "ResponseFailure",
     "Stall",
     "Step",
 ]
@@ -188,9 +189,33 @@ class ErrorEvent(Fault):
         _check_type(self, "error_type", self.error_type, str, "a str")
 
 
+@dataclass(frozen=True)
+class ResponseFailure(Fault):
+    """A Responses answer that fails after ``after_deltas`` text deltas.
+
+    ``event="response.failed"``: a ``response.failed`` event whose response carries
+    ``error: {code, message}`` (non-streamed: a response with ``status: "failed"``);
+    ``event="error"``: an ``error`` event ``{code, message, param}``. The stream ends there.
+    """
+
+    after_deltas: int = 0
+    event: str = "response.failed"
+    message: str = "The model failed to generate a response."
+    code: str = "server_error"
+
+    def __post_init__(self) -> None:
+        _check_count(self, "after_deltas", self.after_deltas, 0)
+        if self.event not in ("response.failed", "error"):
+            raise ValueError(
+                f"ResponseFailure(event=...) takes 'response.failed' or 'error', got {self.event!r}"
+            )
+        _check_type(self, "message", self.message, str, "a str")
+        _check_type(self, "code", self.code, str, "a str")
+
+
 Step = Union[Reply, Fault]  # noqa: UP007 (a runtime alias must work on 3.10)
 
-STEP_KINDS = (Reply, Loading, Stall, Drop, BrokenChunked, ErrorEvent)
+STEP_KINDS = (Reply, Loading, Stall, Drop, BrokenChunked, ErrorEvent, ResponseFailure)
 
 
 def check_step(step: object) -> None:

@@ -26,7 +26,7 @@ from aiohttp import web
 
 from ._base import JSON, encode
 from ._chat import ChatRequest, answer, prompt_tokens
-from ._faults import Fault
+from ._faults import ResponseFailure
 from ._generation import forced_tokens, sample_from_schema
 
 if TYPE_CHECKING:
@@ -44,21 +44,6 @@ __all__ = [
 
 PATH = "/v1/responses"
 _REASONING = "The user asks something; a short, direct answer fits."
-
-
-@dataclass(frozen=True)
-class ResponseFailure(Fault):
-    """A Responses answer that fails after ``after_deltas`` text deltas.
-
-    ``event="response.failed"``: a ``response.failed`` event whose response carries
-    ``error: {code, message}`` (non-streamed: a response with ``status: "failed"``);
-    ``event="error"``: an ``error`` event ``{code, message, param}``. The stream ends there.
-    """
-
-    after_deltas: int = 0
-    event: str = "response.failed"
-    message: str = "The model failed to generate a response."
-    code: str = "server_error"
 
 
 @dataclass
