@@ -48,7 +48,9 @@ pytestmark = pytest.mark.anyio
 TOKEN = "hf_reliability_token_0123456789"
 GPT2 = "openai-community/gpt2"
 #: Timeouts below are short and real; a measured failure must land within 10% of the limit.
-LIMIT = 0.3
+#: Long enough that 10% (60 ms) covers scheduling on a loaded two-core machine (CI caught
+#: 0.339 s against 0.33 with 0.3).
+LIMIT = 0.6
 
 
 @pytest.fixture
