@@ -7,6 +7,8 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Any
 
+import anyio
+import anyio.lowlevel
 import msgspec
 import pytest
 from test_providers import HF, hub_model, inference_requests, map_cell, provider_id
@@ -186,6 +188,39 @@ async def test_aclose_mid_stream_releases_the_connection(
             assert first.token.text and router.open_connections == 1
         assert stream.closed
         await router.wait_connections(0)
+
+
+async def test_cancelling_the_consumer_releases_the_connection(
+    hub: LocalInferenceServer, router: LocalInferenceServer
+) -> None:
+    model = map_cell(hub, "together", "text-generation")
+    seen = 0
+    async with AsyncInferenceClient(HF, router_url=router.url, hub_url=hub.url) as client:
+        with anyio.CancelScope() as scope:
+            async with client.text_generation_stream(
+                PROMPT, model=model, parameters={"max_new_tokens": LONG}
+            ) as stream:
+                async for _ in stream:
+                    seen += 1
+                    scope.cancel()
+                    await anyio.lowlevel.checkpoint()  # the consumer's await: cancelled here
+        assert scope.cancelled_caught and seen == 1 and stream.closed
+        await router.wait_connections(0)
+
+
+async def test_a_provider_error_answer_is_typed_and_releases_the_connection(
+    hub: LocalInferenceServer, router: LocalInferenceServer
+) -> None:
+    model = map_cell(hub, "featherless-ai", "text-generation")
+    async with AsyncInferenceClient(HF, router_url=router.url, hub_url=hub.url) as client:
+        stream = client.text_generation_stream(PROMPT, model=model, extra_body={"prompt": 5})
+        with pytest.raises(hf_inference.HfInferenceError, match="prompt") as caught:
+            async for _ in stream:
+                pass
+        assert caught.value.status == 422
+        # The error body was read to its end: the connection went back to the pool.
+        again = await client.text_generation(PROMPT, model=model)
+    assert again.generated_text and router.total_connections == 1
 
 
 def test_the_completions_decoder_maps_finish_reasons_and_rejects_error_payloads() -> None:
