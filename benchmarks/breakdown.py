@@ -73,6 +73,9 @@ class _ReplayResponse:
         self.at_eof = not chunk
         return chunk
 
+    def use_stream_reads(self) -> None:
+        pass  # the recorded chunks already are the reads
+
     def release(self) -> None:
         pass
 

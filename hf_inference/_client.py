@@ -45,7 +45,7 @@ from ._exceptions import (
     ModelLoadingError,
     ModelLoadingTimeout,
 )
-from ._exchange import ProviderExchange, check_streamable, provider_call, provider_chat
+from ._exchange import ProviderExchange, provider_call, provider_chat, provider_stream
 from ._jobs import JobProgress
 from ._mapping import DEFAULT_TTL
 from ._openai import Chat
@@ -536,8 +536,14 @@ class AsyncInferenceClient(EndpointMethods):
                 else await self._where(spec, model, options)
             )
             if isinstance(plan, providers.Routed):
-                check_streamable(plan, spec)
-            assert isinstance(plan, providers.Direct)
+                # Known only now: the provider's events may have another shape (completions).
+                decoder = plan.shape.stream_decoder()
+                if decoder is not None:
+                    stream._use_decoder(decoder)
+                exchange = self._exchange(plan, options)
+                return await provider_stream(
+                    spec, exchange, inputs, parameters, options, self.hub_url
+                )
             extra = options.get("extra_body")
             body, content_type = await tasks.request_body(
                 spec, inputs, parameters, extra, self._download, stream=True
@@ -545,13 +551,14 @@ class AsyncInferenceClient(EndpointMethods):
             headers = self._headers(plan.url, options, content_type, "text/event-stream")
             return await self._send(plan.url, headers, body, options, plan.model, stream=True)
 
-        return AsyncStream(
+        stream = AsyncStream(
             open_stream,
             spec.decoder,
             model=model or self.model,
             is_complete=tasks.stream_is_complete,
             max_event_size=self.max_event_size,
         )
+        return stream
 
     def _chat(
         self,

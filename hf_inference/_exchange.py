@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterable, Awaitable, Callable, Mapping
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urljoin, urlsplit
 
 import anyio
@@ -26,6 +26,9 @@ from ._payloads import b64, check_parameters, is_binary_input, read_binary, snif
 from ._transport import Body, Response, default_headers
 from .providers import Routed
 from .types import BinaryOutput
+
+if TYPE_CHECKING:
+    from .providers._base import Call
 
 logger = logging.getLogger("hf_inference")
 
@@ -193,6 +196,38 @@ async def provider_call(
     hub_url: str,
 ) -> Any:
     """Run one non-streamed task call through its provider shape; return the task's value."""
+    call = await _task_call(spec, exchange, inputs, parameters, options, hub_url)
+    return finish(spec, await exchange.plan.shape.run(call, exchange), inputs, exchange.plan.model)
+
+
+async def provider_stream(
+    spec: tasks.TaskSpec[Any],
+    exchange: ProviderExchange,
+    inputs: Any,
+    parameters: Mapping[str, Any] | None,
+    options: CallOptions,
+    hub_url: str,
+) -> Response:
+    """Send a streamed task call (``"stream": true``) through its provider's route; the events
+    are read by the caller, with the shape's ``stream_decoder()`` when it has one."""
+    check_streamable(exchange.plan, spec)
+    call = await _task_call(spec, exchange, inputs, parameters, options, hub_url)
+    call.parameters["stream"] = True
+    shape = exchange.plan.shape
+    return await exchange.send(
+        "POST", exchange.url(shape.path(call)), shape.body(call), stream=True
+    )
+
+
+async def _task_call(
+    spec: tasks.TaskSpec[Any],
+    exchange: ProviderExchange,
+    inputs: Any,
+    parameters: Mapping[str, Any] | None,
+    options: CallOptions,
+    hub_url: str,
+) -> Call:
+    """The call a provider shape sees: binary inputs read (or made a URL), parameters checked."""
     from .providers._base import Call
 
     parameters = check_parameters(parameters)
@@ -205,7 +240,7 @@ async def provider_call(
         raw = await read_binary(inputs, exchange.download, media=spec.media)
         assert not isinstance(raw, AsyncIterable)
         sent = bytes(raw)
-    call = Call(
+    return Call(
         task=shape.task,
         model=plan.model,
         provider_id=plan.provider_id,
@@ -216,7 +251,6 @@ async def provider_call(
         adapter_weights_path=plan.adapter_weights_path,
         routed=plan.routed,
     )
-    return finish(spec, await shape.run(call, exchange), inputs, plan.model)
 
 
 def finish(spec: tasks.TaskSpec[Any], result: Any, inputs: Any, model: str) -> Any:

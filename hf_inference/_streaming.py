@@ -11,7 +11,7 @@ from __future__ import annotations
 import operator
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Iterator
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Generic, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, NoReturn, Protocol, TypeVar
 
 import msgspec
 
@@ -33,12 +33,24 @@ if TYPE_CHECKING:
     from ._transport import Response
 
 T = TypeVar("T")
+T_co = TypeVar("T_co", covariant=True)
 
 _SKIP = object()
 _END = object()
 _any_decoder = msgspec.json.Decoder()
 # What decode raises for an event that is not a plain JSON payload of the stream's type.
 _NOT_PLAIN = (TypeError, msgspec.DecodeError, UnicodeDecodeError)
+
+
+class EventDecoder(Protocol[T_co]):
+    """What turns one event's payload into an item: a typed ``msgspec.json.Decoder``, or a
+    decoder that converts another wire shape (a provider's completion chunks)."""
+
+    def decode(self, buf: Any, /) -> T_co: ...
+
+
+class SkipEvent(TypeError):
+    """Raised by a decoder for an event that carries nothing to yield (a usage-only chunk)."""
 
 
 def _json_or_none(data: str | bytes) -> Any:
@@ -80,7 +92,7 @@ class AsyncStream(Generic[T]):
     def __init__(
         self,
         opener: Callable[[], Awaitable[Response]],
-        decoder: msgspec.json.Decoder[T],
+        decoder: EventDecoder[T],
         *,
         model: str | None = None,
         is_complete: Callable[[T], bool] | None = None,
@@ -89,7 +101,7 @@ class AsyncStream(Generic[T]):
         resolve: Callable[[ServerSentEvent, Any], Any] | None = None,
     ) -> None:
         self._opener: Callable[[], Awaitable[Response]] | None = opener
-        self._decoder = decoder
+        self._decoder: EventDecoder[T] = decoder
         self._is_complete = is_complete
         self._model = model
         self._response: Response | None = None
@@ -106,6 +118,13 @@ class AsyncStream(Generic[T]):
         self._closed = False
         self._stepper: AsyncGenerator[T, None] | None = None
         # A typed decoder rejects an error payload by itself; plain JSON needs a look.
+        self._check_errors = getattr(decoder, "type", Any) is Any
+
+    def _use_decoder(self, decoder: EventDecoder[T]) -> None:
+        """Decode this stream's events with ``decoder``: for an opener that learns only once
+        routed what shape the events have (a provider's completion chunks). Call it before the
+        first event is decoded."""
+        self._decoder = decoder
         self._check_errors = getattr(decoder, "type", Any) is Any
 
     # -- metadata -----------------------------------------------------------------------------
@@ -335,6 +354,8 @@ class AsyncStream(Generic[T]):
             return _SKIP  # an empty data field carries nothing to decode
         try:
             return self._decoder.decode(data)
+        except SkipEvent:
+            return _SKIP
         except (msgspec.ValidationError, msgspec.DecodeError) as exc:
             self._reject(data, exc)
 

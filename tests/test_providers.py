@@ -692,16 +692,6 @@ async def test_lora_adapters_reach_fal_and_replicate(
     assert replicate["input"]["lora_weights"] == f"{hub.url}/user/replicate-lora"
 
 
-async def test_streaming_text_generation_through_a_provider_is_refused(
-    hub: LocalInferenceServer, routed: AsyncInferenceClient
-) -> None:
-    model = map_cell(hub, "together", "text-generation")
-    with pytest.raises(hf_inference.InvalidInputError, match="does not stream"):
-        async for _ in routed.text_generation_stream("hi", model=model):
-            pass
-    assert inference_requests(hub) == []
-
-
 @pytest.mark.parametrize(
     ("provider", "host", "task", "scheme"),
     [

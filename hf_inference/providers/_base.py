@@ -12,7 +12,7 @@ from __future__ import annotations
 import base64
 import uuid
 from collections.abc import Callable, Mapping
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import urlsplit
 
 import msgspec
@@ -23,6 +23,10 @@ from .._payloads import drop_none as drop_none
 from .._payloads import json_body, sniff_content_type
 from .._transport import Response
 from ..types import BinaryOutput
+from ._completions import CompletionEvents, tgi_finish_reason
+
+if TYPE_CHECKING:
+    from .._streaming import EventDecoder
 
 
 class MappingEntry(msgspec.Struct, frozen=True, gc=False):
@@ -68,7 +72,7 @@ class Shape:
     #: Binary inputs become a URL (kept) or a data URL of this default media type.
     input_url: str | None = None
     accept: str | None = None
-    #: The route may be streamed (OpenAI-style server-sent events).
+    #: The route may be streamed (server-sent events, ``"stream": true`` in the body).
     streams = False
     #: Extra request headers this route wants (replicate's ``Prefer: wait``).
     headers: ClassVar[Mapping[str, str]] = {}
@@ -96,6 +100,11 @@ class Shape:
 
     async def answer(self, call: Call, response: Response, exchange: Exchange) -> Any:
         return Raw(await response.read())
+
+    def stream_decoder(self) -> EventDecoder[Any] | None:
+        """A fresh decoder for one stream of this route when its events are not the task's own
+        stream type (completion chunks read as a TGI stream); None when they are."""
+        return None
 
     async def run(self, call: Call, exchange: Exchange) -> Any:
         """Send the call and read its answer (job shapes override this)."""
@@ -181,7 +190,10 @@ class OpenAIChat(Shape):
 
 
 class OpenAICompletions(Shape):
-    """``/v1/completions``: a prompt in, ``choices[0].text`` out as a TextGenerationOutput."""
+    """``/v1/completions``: a prompt in, ``choices[0].text`` out as a TextGenerationOutput;
+    streamed, its chunks become TGI stream events (see ``_completions``)."""
+
+    streams = True
 
     def __init__(self, route: str = "/v1/completions") -> None:
         super().__init__("text-generation", route)
@@ -197,11 +209,16 @@ class OpenAICompletions(Shape):
         tokens = (data.get("usage") or {}).get("completion_tokens")
         if choice.get("finish_reason") and tokens is not None:
             out["details"] = {
-                "finish_reason": choice["finish_reason"],
+                "finish_reason": tgi_finish_reason(
+                    choice["finish_reason"], choice.get("stop_reason")
+                ),
                 "generated_tokens": tokens,
                 "seed": choice.get("seed"),
             }
         return out
+
+    def stream_decoder(self) -> CompletionEvents:
+        return CompletionEvents()
 
 
 class OpenAIEmbeddings(Shape):

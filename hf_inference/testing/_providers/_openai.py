@@ -28,29 +28,55 @@ async def chat(call: Call) -> web.StreamResponse:
     return await call.chat(call.model, call.body)
 
 
-def _completion_tokens(model: str, prompt: str, max_tokens: Any) -> _chat.ChatAnswer:
+def _completion_tokens(body: dict[str, Any], model: str, prompt: str) -> _chat.ChatAnswer:
     request = _chat.ChatRequest(model=model, messages=[{"role": "user", "content": prompt}])
+    max_tokens = body.get("max_tokens", body.get("max_new_tokens"))
     if isinstance(max_tokens, int) and not isinstance(max_tokens, bool) and max_tokens > 0:
         request.max_tokens = max_tokens
+    request.seed = body.get("seed")
     return _chat.answer(request)
+
+
+def _stopped(texts: list[str], stop: Any) -> tuple[list[str], str | None]:
+    """The token texts cut before the first stop string (left out, as OpenAI does), and the
+    string that matched (vLLM's ``stop_reason``), or None."""
+    stops = [stop] if isinstance(stop, str) else stop if isinstance(stop, list) else []
+    stops = [s for s in stops if isinstance(s, str) and s]
+    text = "".join(texts)
+    hits = [(text.find(s), s) for s in stops if s in text]
+    if not hits:
+        return texts, None
+    at, matched = min(hits)
+    kept: list[str] = []
+    done = 0
+    for piece in texts:
+        if done + len(piece) >= at:
+            kept.append(piece[: at - done])
+            break
+        kept.append(piece)
+        done += len(piece)
+    return [piece for piece in kept if piece], matched
 
 
 async def completions(call: Call) -> web.StreamResponse:
     model, prompt = call.model, call.field("prompt")
     body = call.body
-    answer = _completion_tokens(model, prompt, body.get("max_tokens", body.get("max_new_tokens")))
+    answer = _completion_tokens(body, model, prompt)
+    texts, stop_reason = _stopped([token.text for token in answer.tokens], body.get("stop"))
+    finish = "stop" if stop_reason is not None else answer.finish_reason
     created, ident = int(time.time()), f"cmpl-local-{next(_ids)}"
     head = {"id": ident, "object": "text_completion", "created": created, "model": model}
+    usage = {
+        "prompt_tokens": len(prompt.split()),
+        "completion_tokens": len(texts),
+        "total_tokens": len(prompt.split()) + len(texts),
+    }
+    ending: dict[str, Any] = {"finish_reason": finish, "stop_reason": stop_reason}
     if not body.get("stream"):
-        usage = {
-            "prompt_tokens": len(prompt.split()),
-            "completion_tokens": len(answer.tokens),
-            "total_tokens": len(prompt.split()) + len(answer.tokens),
-        }
-        choice = {"text": answer.text, "index": 0, "logprobs": None}
-        choice["finish_reason"] = answer.finish_reason
+        choice = {"text": "".join(texts), "index": 0, "logprobs": None, **ending}
         return call.answer({**head, "choices": [choice], "usage": usage})
-    last = len(answer.tokens) - 1
+    texts = texts or [""]  # stopped before any text: the last chunk still says why
+    last = len(texts) - 1
     events = [
         b"data: "
         + encode(
@@ -58,17 +84,21 @@ async def completions(call: Call) -> web.StreamResponse:
                 **head,
                 "choices": [
                     {
-                        "text": token.text,
+                        "text": text,
                         "index": 0,
                         "logprobs": None,
-                        "finish_reason": answer.finish_reason if i == last else None,
+                        **(ending if i == last else {"finish_reason": None}),
                     }
                 ],
             }
         )
         + b"\n\n"
-        for i, token in enumerate(answer.tokens)
+        for i, text in enumerate(texts)
     ]
+    options = body.get("stream_options")
+    if isinstance(options, dict) and options.get("include_usage"):
+        # OpenAI's usage chunk: after the last choice, with no choices of its own.
+        events.append(b"data: " + encode({**head, "choices": [], "usage": usage}) + b"\n\n")
     return await call.events(events, b"data: [DONE]\n\n")
 
 
