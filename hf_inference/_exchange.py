@@ -115,7 +115,10 @@ class ProviderExchange:
             raise DecodeError(f"{self.provider} answered an unusable job URL path")
         return f"{self.plan.base}{path}" + (f"?{query}" if query else "")
 
-    def _call_options(self) -> CallOptions:
+    def _call_options(self, stream: bool = False) -> CallOptions:
+        if stream and self._timeout.total is None:
+            # A healthy token stream may be long: only the caller's own total bounds it.
+            return self._options
         left = self.deadline - anyio.current_time()
         options = dict(self._options)
         options["timeout"] = msgspec.structs.replace(self._timeout, total=max(left, 0.001))
@@ -130,7 +133,7 @@ class ProviderExchange:
             data, content_type = body
             headers = {**headers, "content-type": content_type}
         return await self._send(
-            url, headers, data, self._call_options(), self.plan.model, method, stream=stream
+            url, headers, data, self._call_options(stream), self.plan.model, method, stream=stream
         )
 
     async def read_json(self, response: Response) -> Any:

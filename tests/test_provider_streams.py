@@ -254,3 +254,29 @@ async def test_a_provider_route_that_cannot_stream_is_refused_before_any_request
             pass
     assert inference_requests(hub) == []
     assert hub_model("featherless-ai", "text-generation") == model
+
+
+async def test_a_provider_stream_is_not_bound_by_the_job_deadline(
+    hub: LocalInferenceServer, router: LocalInferenceServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Jobs get a default total deadline; a token stream gets only the caller's own. With the
+    # job default at (almost) nothing, a stream that inherited it would time out at once.
+    monkeypatch.setattr("hf_inference._exchange.DEFAULT_JOB_TIMEOUT", 0.0)
+    model = map_cell(hub, "together", "text-generation")
+    chat_model = map_cell(hub, "together", "conversational")
+    async with AsyncInferenceClient(HF, router_url=router.url, hub_url=hub.url) as client:
+        tokens = [
+            event
+            async for event in client.text_generation_stream(
+                PROMPT, model=model, parameters={"max_new_tokens": 8}, provider="together"
+            )
+        ]
+        chunks = [
+            chunk
+            async for chunk in client.chat_completion_stream(
+                [{"role": "user", "content": "Hi"}], model=chat_model, provider="together"
+            )
+        ]
+    assert len(tokens) == 8
+    assert tokens[-1].details is not None and tokens[-1].details.finish_reason == "length"
+    assert chunks and chunks[-1].choices[0].finish_reason is not None
