@@ -237,6 +237,25 @@ async def test_explicit_hf_inference_keeps_its_own_routes(
     assert not hub.hub_lookups
 
 
+async def test_explicit_hf_inference_beside_a_base_url_keeps_that_base(
+    hub: LocalInferenceServer,
+) -> None:
+    # The chosen base URL is where hf-inference lives for this client: naming the provider
+    # must not send the call to the router's hf-inference route instead.
+    model = "meta-llama/Llama-3.1-8B-Instruct"
+    async with LocalInferenceServer() as base:
+        async with AsyncInferenceClient(
+            HF, base_url=base.base_url, router_url=hub.url, hub_url=hub.url
+        ) as c:
+            await c.chat_completion(CHAT, model=model, provider="hf-inference")
+            await c.text_classification("I like you", model="org/sst2", provider="hf-inference")
+        assert [r.path for r in base.requests] == [
+            f"/hf-inference/models/{model}/v1/chat/completions",
+            "/hf-inference/models/org/sst2",
+        ]
+    assert hub.requests == []
+
+
 async def test_urls_endpoints_and_base_url_never_ask_the_hub(hub: LocalInferenceServer) -> None:
     async with AsyncInferenceClient(HF, base_url=hub.base_url, hub_url=hub.url) as c:
         await c.text_to_image("a cat", model="black-forest-labs/FLUX.1-schnell")
@@ -379,6 +398,22 @@ async def test_provider_key_goes_to_that_provider_only(hub: LocalInferenceServer
         )
 
 
+async def test_an_hf_token_goes_through_the_router_even_beside_provider_urls(
+    hub: LocalInferenceServer,
+) -> None:
+    # provider_urls says where a provider's own key goes; a Hugging Face token still only
+    # travels to the router, whatever host the client was told the provider lives on.
+    model = map_cell(hub, "fal-ai", "text-to-image")
+    async with LocalInferenceServer(as_provider="fal-ai") as fal:
+        async with AsyncInferenceClient(
+            HF, router_url=hub.url, hub_url=hub.url, provider_urls={"fal-ai": fal.url}
+        ) as c:
+            image = await c.text_to_image("a cat", model=model)
+        assert image.data
+        assert fal.requests == []
+    assert [r.path for r in inference_requests(hub)] == ["/fal-ai/fal-ai/text-to-image-app"]
+
+
 # -- jobs ------------------------------------------------------------------------------------
 
 
@@ -440,6 +475,21 @@ async def test_a_5xx_while_polling_is_retried(hub: LocalInferenceServer) -> None
     async with AsyncInferenceClient(HF, router_url=hub.url, hub_url=hub.url, max_retries=2) as c:
         video = await c.text_to_video("a cat", model=model)
     assert video.data
+
+
+async def test_a_replicate_prediction_asks_to_wait_and_needs_no_poll_when_honoured(
+    hub: LocalInferenceServer, routed: AsyncInferenceClient
+) -> None:
+    model = map_cell(hub, "replicate", "text-to-video")
+    hub.job_plan(provider_id("replicate", "text-to-video"), Queued(0), Running(), Done())
+    updates: list[JobProgress] = []
+    video = await routed.text_to_video("a cat", model=model, on_progress=updates.append)
+    assert video.data
+    (submit,) = (r for r in inference_requests(hub) if r.method == "POST")
+    assert submit.headers.get("prefer") == "wait"
+    # The provider held the answer until the prediction was done: not a single poll.
+    assert [r.method for r in inference_requests(hub)] == ["POST"]
+    assert [u.status for u in updates] == ["succeeded"]
 
 
 async def test_a_media_url_404_is_a_not_found_error(
