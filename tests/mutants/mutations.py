@@ -666,6 +666,14 @@ MUTATIONS: list[Mutation] = [
         "a Hugging Face token goes through the router, never to a provider host (provider_urls)",
     ),
     Mutation(
+        "credentials-provider-key-to-the-router",
+        "hf_inference/providers/__init__.py",
+        'through_router = credential is None or credential.startswith("hf_")',
+        "through_router = True",
+        PROVIDERS_TESTS,
+        "a provider's own key goes straight to that provider, never to the router",
+    ),
+    Mutation(
         "credentials-provider-key-in-the-bearer-scheme",
         "hf_inference/_exchange.py",
         'headers["authorization"] = f"{plan.provider.key_scheme} {credential}"',
