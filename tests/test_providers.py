@@ -463,6 +463,33 @@ async def test_a_job_queued_past_the_deadline_times_out_and_is_cancelled(
     await hub.wait_connections(0)
 
 
+async def test_job_polling_never_sleeps_past_the_deadline(hub: LocalInferenceServer) -> None:
+    # The deadline is set before the submit; the first progress report comes after it, so
+    # first report + total is a bound the deadline never exceeds. No wait may end past it:
+    # the call gives up before a sleep that would outlast the deadline, not after it.
+    model = map_cell(hub, "fal-ai", "text-to-video")
+    hub.job_plan(provider_id("fal-ai", "text-to-video"), Queued(3))
+    total = 0.6
+    sleeps_end: list[float] = []
+    reported: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        sleeps_end.append(anyio.current_time() + seconds)
+        await anyio.sleep(seconds)
+
+    async with AsyncInferenceClient(
+        HF, router_url=hub.url, hub_url=hub.url, max_retries=0, sleep=sleep
+    ) as c:
+        with pytest.raises(InferenceTimeoutError, match="still IN_QUEUE"):
+            await c.text_to_video(
+                "a cat",
+                model=model,
+                timeout=Timeout(total=total),
+                on_progress=lambda _: reported.append(anyio.current_time()),
+            )
+    assert sleeps_end and max(sleeps_end) < reported[0] + total
+
+
 async def test_a_5xx_while_polling_is_retried(hub: LocalInferenceServer) -> None:
     model = map_cell(hub, "replicate", "text-to-video")
     hub.job_plan(
