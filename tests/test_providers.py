@@ -237,6 +237,25 @@ async def test_explicit_hf_inference_keeps_its_own_routes(
     assert not hub.hub_lookups
 
 
+async def test_explicit_hf_inference_beside_a_base_url_keeps_that_base(
+    hub: LocalInferenceServer,
+) -> None:
+    # The chosen base URL is where hf-inference lives for this client: naming the provider
+    # must not send the call to the router's hf-inference route instead.
+    model = "meta-llama/Llama-3.1-8B-Instruct"
+    async with LocalInferenceServer() as base:
+        async with AsyncInferenceClient(
+            HF, base_url=base.base_url, router_url=hub.url, hub_url=hub.url
+        ) as c:
+            await c.chat_completion(CHAT, model=model, provider="hf-inference")
+            await c.text_classification("I like you", model="org/sst2", provider="hf-inference")
+        assert [r.path for r in base.requests] == [
+            f"/hf-inference/models/{model}/v1/chat/completions",
+            "/hf-inference/models/org/sst2",
+        ]
+    assert hub.requests == []
+
+
 async def test_urls_endpoints_and_base_url_never_ask_the_hub(hub: LocalInferenceServer) -> None:
     async with AsyncInferenceClient(HF, base_url=hub.base_url, hub_url=hub.url) as c:
         await c.text_to_image("a cat", model="black-forest-labs/FLUX.1-schnell")
@@ -379,6 +398,22 @@ async def test_provider_key_goes_to_that_provider_only(hub: LocalInferenceServer
         )
 
 
+async def test_an_hf_token_goes_through_the_router_even_beside_provider_urls(
+    hub: LocalInferenceServer,
+) -> None:
+    # provider_urls says where a provider's own key goes; a Hugging Face token still only
+    # travels to the router, whatever host the client was told the provider lives on.
+    model = map_cell(hub, "fal-ai", "text-to-image")
+    async with LocalInferenceServer(as_provider="fal-ai") as fal:
+        async with AsyncInferenceClient(
+            HF, router_url=hub.url, hub_url=hub.url, provider_urls={"fal-ai": fal.url}
+        ) as c:
+            image = await c.text_to_image("a cat", model=model)
+        assert image.data
+        assert fal.requests == []
+    assert [r.path for r in inference_requests(hub)] == ["/fal-ai/fal-ai/text-to-image-app"]
+
+
 # -- jobs ------------------------------------------------------------------------------------
 
 
@@ -428,6 +463,33 @@ async def test_a_job_queued_past_the_deadline_times_out_and_is_cancelled(
     await hub.wait_connections(0)
 
 
+async def test_job_polling_never_sleeps_past_the_deadline(hub: LocalInferenceServer) -> None:
+    # The deadline is set before the submit; the first progress report comes after it, so
+    # first report + total is a bound the deadline never exceeds. No wait may end past it:
+    # the call gives up before a sleep that would outlast the deadline, not after it.
+    model = map_cell(hub, "fal-ai", "text-to-video")
+    hub.job_plan(provider_id("fal-ai", "text-to-video"), Queued(3))
+    total = 0.6
+    sleeps_end: list[float] = []
+    reported: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        sleeps_end.append(anyio.current_time() + seconds)
+        await anyio.sleep(seconds)
+
+    async with AsyncInferenceClient(
+        HF, router_url=hub.url, hub_url=hub.url, max_retries=0, sleep=sleep
+    ) as c:
+        with pytest.raises(InferenceTimeoutError, match="still IN_QUEUE"):
+            await c.text_to_video(
+                "a cat",
+                model=model,
+                timeout=Timeout(total=total),
+                on_progress=lambda _: reported.append(anyio.current_time()),
+            )
+    assert sleeps_end and max(sleeps_end) < reported[0] + total
+
+
 async def test_a_5xx_while_polling_is_retried(hub: LocalInferenceServer) -> None:
     model = map_cell(hub, "replicate", "text-to-video")
     hub.job_plan(
@@ -440,6 +502,21 @@ async def test_a_5xx_while_polling_is_retried(hub: LocalInferenceServer) -> None
     async with AsyncInferenceClient(HF, router_url=hub.url, hub_url=hub.url, max_retries=2) as c:
         video = await c.text_to_video("a cat", model=model)
     assert video.data
+
+
+async def test_a_replicate_prediction_asks_to_wait_and_needs_no_poll_when_honoured(
+    hub: LocalInferenceServer, routed: AsyncInferenceClient
+) -> None:
+    model = map_cell(hub, "replicate", "text-to-video")
+    hub.job_plan(provider_id("replicate", "text-to-video"), Queued(0), Running(), Done())
+    updates: list[JobProgress] = []
+    video = await routed.text_to_video("a cat", model=model, on_progress=updates.append)
+    assert video.data
+    (submit,) = (r for r in inference_requests(hub) if r.method == "POST")
+    assert submit.headers.get("prefer") == "wait"
+    # The provider held the answer until the prediction was done: not a single poll.
+    assert [r.method for r in inference_requests(hub)] == ["POST"]
+    assert [u.status for u in updates] == ["succeeded"]
 
 
 async def test_a_media_url_404_is_a_not_found_error(
