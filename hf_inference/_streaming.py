@@ -117,14 +117,14 @@ class AsyncStream(Generic[T]):
         self._last: T | None = None
         self._closed = False
         self._stepper: AsyncGenerator[T, None] | None = None
-        # A typed decoder rejects an error payload by itself; plain JSON needs a look.
-        self._check_errors = getattr(decoder, "type", Any) is Any
+        self._use_decoder(decoder)
 
     def _use_decoder(self, decoder: EventDecoder[T]) -> None:
         """Decode this stream's events with ``decoder``: for an opener that learns only once
         routed what shape the events have (a provider's completion chunks). Call it before the
         first event is decoded."""
         self._decoder = decoder
+        # A typed decoder rejects an error payload by itself; plain JSON needs a look.
         self._check_errors = getattr(decoder, "type", Any) is Any
 
     # -- metadata -----------------------------------------------------------------------------

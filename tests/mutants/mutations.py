@@ -201,8 +201,8 @@ MUTATIONS: list[Mutation] = [
     Mutation(
         "stream-any-text-answer-read-as-events",
         "hf_inference/_streaming.py",
-        '        if media == "text/event-stream":\n            return',
-        '        if media.startswith("text/"):\n            return',
+        '        if media == "text/event-stream":\n            response.use_stream_reads()',
+        '        if media.startswith("text/"):\n            response.use_stream_reads()',
         STREAMS,
         "a 200 answer that is not text/event-stream (an HTML page) is a DecodeError",
     ),
