@@ -40,12 +40,15 @@ def lint(session: nox.Session) -> None:
 
 @nox.session(python="3.11")
 def typing(session: nox.Session) -> None:
-    """mypy --strict over the package and the typing check file."""
+    """mypy --strict over the package and the typing check file; the expected-error test."""
     install_group(session, "typing")
     session.install("-e", ".")
     session.run(
         "mypy", "--strict", "hf_inference", "_hf_inference_pytestplugin.py", "tests/typing_check.py"
     )
+    # ...and what mypy must refuse: misspelled and mistyped task parameters.
+    session.env["HF_INFERENCE_TYPING_REQUIRED"] = "1"
+    session.run("pytest", "-q", "-p", "no:cacheprovider", "tests/test_typing.py")
 
 
 @nox.session(python="3.11")

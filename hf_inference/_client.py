@@ -1068,7 +1068,9 @@ class AsyncInferenceClient(EndpointMethods):
         names = tasks.CHAT_COMPLETION.parameter_names
         for key in params:
             if key not in names:
-                raise unknown_keyword("chat-completion", key, names)
+                raise unknown_keyword(
+                    "chat-completion", key, names, "in extra_body={...} (the body's top level)"
+                )
         if response_format is None:
             return None
         if is_output_type(response_format):

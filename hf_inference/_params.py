@@ -197,15 +197,20 @@ def parameter_names(parameters: type[Any]) -> frozenset[str]:
     )
 
 
-def unknown_keyword(task: str, name: str, valid: Collection[str]) -> InvalidInputError:
-    """The error for a keyword argument that is neither a parameter of ``task`` nor an option."""
+def unknown_keyword(
+    task: str, name: str, valid: Collection[str], elsewhere: str = "inside parameters={...}"
+) -> InvalidInputError:
+    """The error for a keyword argument that is neither a parameter of ``task`` nor an option.
+
+    ``elsewhere``: where a parameter the specification does not name can go instead.
+    """
     close = difflib.get_close_matches(name, sorted(valid), n=1, cutoff=0.6)
     hint = f"did you mean {close[0]!r}? " if close else ""
     named = ", ".join(sorted(set(valid) - CALL_OPTION_NAMES)) or "none"
     return InvalidInputError(
         f"unknown keyword argument {name!r} for {task}: {hint}"
         f"its parameters are {named}, beside the per-call options (token, timeout, ...); "
-        f"a parameter the specification does not name goes inside parameters={{...}}"
+        f"a parameter the specification does not name goes {elsewhere}"
     )
 
 

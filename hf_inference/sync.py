@@ -35,7 +35,7 @@ import weakref
 from collections.abc import Awaitable, Callable
 from concurrent.futures import Future, InvalidStateError
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Concatenate, Generic, ParamSpec, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Concatenate, Generic, Literal, ParamSpec, TypeVar, overload
 
 import anyio
 from anyio.from_thread import BlockingPortal
@@ -47,13 +47,21 @@ from ._responses import Responses
 from ._streaming import AsyncStream
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from multidict import CIMultiDictProxy
-    from typing_extensions import Self
+    from typing_extensions import Self, Unpack
+
+    from . import types as t
+    from ._chat import Messages
+    from ._params import ChatCompletionParameters, TextGenerationKwargs
+    from .types.parameters import TextGenerationParameters
 
 __all__ = ["InferenceClient", "SyncStream"]
 
 P = ParamSpec("P")
 R = TypeVar("R")
+S = TypeVar("S")
 T = TypeVar("T")
 
 
@@ -293,7 +301,9 @@ class _Method(Generic[P, R]):
 
         @functools.wraps(method)
         def call(*args: P.args, **kwargs: P.kwargs) -> R:
-            return loop.call(functools.partial(method, client, *args, **kwargs))
+            result = loop.call(functools.partial(method, client, *args, **kwargs))
+            # ``text_generation(..., stream=True)`` and the like hand back a stream.
+            return SyncStream(result, loop) if isinstance(result, AsyncStream) else result  # type: ignore[return-value]
 
         return call
 
@@ -456,14 +466,83 @@ class InferenceClient:
     question_answering = _Method(C.question_answering)
     table_question_answering = _Method(C.table_question_answering)
     text_classification = _Method(C.text_classification)
-    text_generation = _Method(C.text_generation)
+    if TYPE_CHECKING:
+        # The two overloaded methods, typed here with blocking results (the runtime is the
+        # descriptor below, as for every other method).
+        @overload
+        def text_generation(
+            self,
+            inputs: str,
+            *,
+            model: str | None = None,
+            parameters: TextGenerationParameters | None = None,
+            stream: Literal[False] = False,
+            details: Literal[False] = False,
+            **options: Unpack[TextGenerationKwargs],
+        ) -> t.TextGenerationOutput: ...
+        @overload
+        def text_generation(
+            self,
+            inputs: str,
+            *,
+            model: str | None = None,
+            parameters: TextGenerationParameters | None = None,
+            stream: Literal[False] = False,
+            details: Literal[True],
+            **options: Unpack[TextGenerationKwargs],
+        ) -> t.DetailedTextGenerationOutput: ...
+        @overload
+        def text_generation(
+            self,
+            inputs: str,
+            *,
+            model: str | None = None,
+            parameters: TextGenerationParameters | None = None,
+            stream: Literal[True],
+            details: bool = False,
+            **options: Unpack[TextGenerationKwargs],
+        ) -> SyncStream[t.TextGenerationStreamOutput]: ...
+        def text_generation(self, inputs: str, **kwargs: Any) -> Any: ...
+        @overload
+        def chat_completion(
+            self,
+            messages: Messages,
+            *,
+            model: str | None = None,
+            response_format: type[S],
+            stream: Literal[False] = False,
+            **params: Unpack[ChatCompletionParameters],
+        ) -> t.ParsedChatCompletion[S]: ...
+        @overload
+        def chat_completion(
+            self,
+            messages: Messages,
+            *,
+            model: str | None = None,
+            response_format: Mapping[str, Any] | None = None,
+            stream: Literal[False] = False,
+            **params: Unpack[ChatCompletionParameters],
+        ) -> t.ChatCompletionOutput: ...
+        @overload
+        def chat_completion(
+            self,
+            messages: Messages,
+            *,
+            model: str | None = None,
+            response_format: Mapping[str, Any] | type[Any] | None = None,
+            stream: Literal[True],
+            **params: Unpack[ChatCompletionParameters],
+        ) -> SyncStream[t.ChatCompletionStreamOutput]: ...
+        def chat_completion(self, messages: Messages, **kwargs: Any) -> Any: ...
+    else:
+        text_generation = _Method(C.text_generation)
+        chat_completion = _Method(C.chat_completion)
     text_generation_stream = _StreamMethod(C.text_generation_stream)
     token_classification = _Method(C.token_classification)
     translation = _Method(C.translation)
     zero_shot_classification = _Method(C.zero_shot_classification)
     conversational = _Method(C.conversational)
     sentence_similarity = _Method(C.sentence_similarity)
-    chat_completion = _Method(C.chat_completion)
     chat_completion_stream = _StreamMethod(C.chat_completion_stream)
     automatic_speech_recognition = _Method(C.automatic_speech_recognition)
     audio_classification = _Method(C.audio_classification)

@@ -23,6 +23,7 @@ from typing import Any
 
 import msgspec
 
+from hf_inference import _tasks
 from hf_inference.testing import Reply
 
 ENV_VAR = "HF_INFERENCE_CONFORMANCE_DIR"
@@ -517,7 +518,13 @@ def _plan_chat(case: Case) -> Plan:
     sent = {"model": sent_model, **sent}
     if stream:
         sent["stream"] = True
-    kwargs: dict[str, Any] = dict(params)
+    # Keys chat does not name (a recorded client's own, e.g. return_full_text) are refused as
+    # keywords; they travel in extra_body, which puts them at the body's top level as sent.
+    named = _tasks.CHAT_COMPLETION.parameter_names
+    kwargs: dict[str, Any] = {k: v for k, v in params.items() if k in named}
+    extra = {k: v for k, v in params.items() if k not in named}
+    if extra:
+        kwargs["extra_body"] = extra
     if call_model is not None:
         kwargs["model"] = call_model
     return Plan(

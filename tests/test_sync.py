@@ -29,6 +29,7 @@ from hf_inference import (
     AsyncStream,
     ClientClosedError,
     EventLoopError,
+    InvalidInputError,
     NotFoundError,
     StreamError,
     types,
@@ -304,3 +305,19 @@ def test_openai_shaped_namespaces_block_too(hf: InferenceClient) -> None:
     deltas = [e.delta for e in events if isinstance(e, types.ResponseTextDeltaEvent)]
     assert "".join(deltas) == response.output_text
     assert stream.closed
+
+
+def test_keywords_details_and_stream_true_work_blocking(hf: InferenceClient) -> None:
+    reply = hf.text_generation("hi", model="gpt2", max_new_tokens=3, details=True)
+    assert isinstance(reply, types.DetailedTextGenerationOutput)
+    assert reply.details.generated_tokens == 3
+    stream = hf.text_generation("hi", model="gpt2", max_new_tokens=3, stream=True)
+    assert isinstance(stream, SyncStream)
+    assert "".join(event.token.text for event in stream) == reply.generated_text
+    chunks = hf.chat_completion(
+        [{"role": "user", "content": "hi"}], model=CHAT_MODEL, max_tokens=3, stream=True
+    )
+    assert isinstance(chunks, SyncStream)
+    assert any(chunk.choices and chunk.choices[0].delta.content for chunk in chunks)
+    with pytest.raises(InvalidInputError, match="did you mean 'max_new_tokens'"):
+        hf.text_generation("hi", model="gpt2", max_new_token=3)  # type: ignore[call-overload]

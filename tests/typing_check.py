@@ -7,6 +7,7 @@ from typing import Any
 
 import hf_inference
 from hf_inference import AsyncInferenceClient, Timeout, types
+from hf_inference.sync import InferenceClient, SyncStream
 
 
 async def every_task(client: AsyncInferenceClient, image: bytes, audio: Path) -> None:
@@ -140,3 +141,40 @@ async def openai_shaped(client: AsyncInferenceClient) -> None:
     assert_type(module.parsed, Point)
     client.chat_completion(messages, max_token=5)  # type: ignore[call-overload]
     del text, delta
+
+
+async def typed_parameters(client: AsyncInferenceClient, blocking: InferenceClient) -> None:
+    """Each task's parameters as keywords or as its TypedDict; the overloads type the result."""
+    from typing_extensions import assert_type
+
+    from hf_inference import AsyncStream
+
+    messages = [{"role": "user", "content": "Hi"}]
+    plain = await client.text_generation("Hi", model="gpt2", max_new_tokens=5, stop=["\n"])
+    assert_type(plain, types.TextGenerationOutput)
+    detailed = await client.text_generation("Hi", model="gpt2", details=True)
+    assert_type(detailed, types.DetailedTextGenerationOutput)
+    assert_type(detailed.details, types.TextGenerationOutputDetails)
+    stream = await client.text_generation("Hi", model="gpt2", stream=True, details=True)
+    assert_type(stream, AsyncStream[types.TextGenerationStreamOutput])
+    chunks = await client.chat_completion(messages, model="m", stream=True, max_tokens=5)
+    assert_type(chunks, AsyncStream[types.ChatCompletionStreamOutput])
+    settings: types.TextToImageParameters = {"width": 64, "height": 64, "seed": 1}
+    image = await client.text_to_image("a cat", parameters=settings, num_inference_steps=4)
+    assert_type(image, types.BinaryOutput)
+    labels = await hf_inference.zero_shot_classification(
+        "I bought a device", candidate_labels=["tech", "food"], multi_label=True
+    )
+    assert_type(labels, list[types.ZeroShotClassificationOutputElement])
+    vectors = await client.feature_extraction("Hi", normalize=True, truncate=True)
+    assert_type(vectors, list[Any])
+    assert_type(blocking.text_generation("Hi", details=True), types.DetailedTextGenerationOutput)
+    assert_type(
+        blocking.text_generation("Hi", stream=True), SyncStream[types.TextGenerationStreamOutput]
+    )
+    assert_type(
+        blocking.chat_completion(messages, stream=True),
+        SyncStream[types.ChatCompletionStreamOutput],
+    )
+    assert_type(blocking.chat_completion(messages), types.ChatCompletionOutput)
+    assert_type(blocking.fill_mask("a [MASK]", top_k=2), list[types.FillMaskOutputElement])
