@@ -38,6 +38,7 @@ CREDENTIALS = ("tests/test_security.py", "tests/test_client.py")
 ROUTING = ("tests/test_client.py", "tests/test_conformance.py", "tests/test_tasks.py")
 SHAPING = ("tests/test_tasks.py", "tests/test_conformance.py", "tests/test_types.py")
 INTEGRATIONS = ("tests/test_integrations.py",)
+PARAMS = ("tests/test_parameters.py", "tests/test_sync.py")
 PROVIDERS_TESTS = ("tests/test_providers.py",)
 ENVIRONMENT = ("tests/test_first_hour.py", "tests/test_providers.py")
 
@@ -892,5 +893,70 @@ MUTATIONS: list[Mutation] = [
         "            return",
         INTEGRATIONS,
         "a browser that leaves cancels the upstream stream at once",
+    ),
+    # -- typed parameters ----------------------------------------------------------------------
+    Mutation(
+        "params-keywords-dropped",
+        "hf_inference/_params.py",
+        "            merged[key] = value",
+        "            pass",
+        PARAMS,
+        "a task parameter given as a keyword reaches the wire as if given in parameters=",
+    ),
+    Mutation(
+        "params-unknown-keyword-sent",
+        "hf_inference/_params.py",
+        "            raise unknown_keyword(task, key, names | CALL_OPTION_NAMES)",
+        "            options[key] = value",
+        PARAMS,
+        "an unknown keyword is refused before any socket, not passed on",
+    ),
+    Mutation(
+        "params-twice-overrides",
+        "hf_inference/_params.py",
+        "            if key in merged:",
+        "            if False:",
+        PARAMS,
+        "a parameter given both as a keyword and in parameters= is refused, not overridden",
+    ),
+    Mutation(
+        "params-no-closest-name",
+        "hf_inference/_params.py",
+        'hint = f"did you mean {close[0]!r}? " if close else ""',
+        'hint = ""',
+        PARAMS,
+        "the unknown-keyword error names the closest valid one",
+    ),
+    Mutation(
+        "params-feature-extraction-nested",
+        "hf_inference/_tasks.py",
+        "    if spec.parameters_at_top and parameters:",
+        "    if False:",
+        PARAMS,
+        "feature-extraction parameters sit beside inputs, as its specification puts them",
+    ),
+    Mutation(
+        "params-chat-unknown-keyword-sent",
+        "hf_inference/_client.py",
+        "            if key not in names:",
+        "            if False:",
+        PARAMS,
+        "chat refuses a keyword it does not name instead of sending it",
+    ),
+    Mutation(
+        "params-details-not-asked",
+        "hf_inference/_client.py",
+        '    return {**given, "details": True}',
+        "    return dict(given)",
+        PARAMS,
+        "details=True asks the server for details",
+    ),
+    Mutation(
+        "params-stream-keyword-ignored",
+        "hf_inference/_client.py",
+        "        if stream:\n            return self.text_generation_stream(",
+        "        if False:\n            return self.text_generation_stream(",
+        PARAMS,
+        "text_generation(stream=True) streams instead of silently answering whole",
     ),
 ]
