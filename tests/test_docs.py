@@ -23,7 +23,11 @@ Rules for authors (also in docs/testing.md):
 * in ```console blocks, every ``$ hf-inference ... --local ...`` command runs in-process; the
   lines after it (up to the next ``$``) are its expected output, skipping lines of ``...``;
   an expected line starting with ``error:`` means a non-zero exit;
-* an example that needs a missing optional package (``OPTIONAL``) is skipped, not failed.
+* an example that needs a missing optional package (``OPTIONAL``) is skipped, not failed;
+* an example that imports a peer client (``PEERS``: huggingface_hub, openai; the other tabs of
+  docs/migrating.md) is an ``interop`` test: ``https://router.huggingface.co`` URLs in it go to
+  the local server, and without the peer it is skipped, or fails where
+  ``HF_INFERENCE_INTEROP_REQUIRED=1`` (``nox -s interop`` runs these blocks).
 
 Nothing reaches the network: proxies point at a closed port for every host but 127.0.0.1.
 """
@@ -48,6 +52,7 @@ from hf_inference._tasks import TASKS
 from hf_inference.testing import LocalInferenceServer
 from hf_inference.testing.__main__ import aim_line
 from hf_inference.testing._media import write_samples
+from test_interop import import_peer
 
 pytest_plugins = ("pytester",)
 
@@ -70,7 +75,12 @@ _CONSOLE = re.compile(
 )
 #: Optional packages an example may need; without them the example is skipped, not failed.
 OPTIONAL = frozenset({"fastapi", "starlette", "uvicorn", "numpy", "PIL"})
+#: Peer clients whose calls docs/migrating.md shows beside ours: run in ``nox -s interop``.
+PEERS = frozenset({"huggingface_hub", "openai"})
 _ENDPOINT_URL = re.compile(r"https://[\w.-]+\.endpoints\.huggingface\.cloud/(?P<name>[\w.-]+)")
+# The peers cannot be aimed by HF_INFERENCE_BASE_URL: their blocks name the router.
+_ROUTER_URL = re.compile(r"https://router\.huggingface\.co(?=[/\"'])")
+_IMPORT = re.compile(r"^[ \t]*(?:from|import)[ \t]+(?P<module>\w+)", re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -89,6 +99,12 @@ class Block:
         first = self.code.split("\n", 1)[0]
         match = _PYTEST_FILE.fullmatch(first.strip())
         return match.group(1) if match else None
+
+    @property
+    def peers(self) -> list[str]:
+        """The peer clients this block imports (an interop test then)."""
+        imported = {m.group("module") for m in _IMPORT.finditer(self.code)}
+        return sorted(imported & PEERS)
 
 
 def _dedent(code: str, indent: str) -> str:
@@ -148,7 +164,10 @@ PYTEST_FILES = [b for b in BLOCKS if b.skip is None and b.pytest_file is not Non
 
 
 def _params(blocks: list[Block]) -> list[Any]:
-    return [pytest.param(block, id=block.id) for block in blocks]
+    return [
+        pytest.param(block, id=block.id, marks=[pytest.mark.interop] if block.peers else [])
+        for block in blocks
+    ]
 
 
 @pytest.fixture
@@ -197,12 +216,15 @@ def _compile(block: Block, source: str) -> Any:
 
 
 def _localise(code: str, server: LocalInferenceServer) -> str:
-    return _ENDPOINT_URL.sub(lambda m: server.endpoint_url(m.group("name")), code)
+    code = _ENDPOINT_URL.sub(lambda m: server.endpoint_url(m.group("name")), code)
+    return _ROUTER_URL.sub(server.url, code)
 
 
 @pytest.mark.anyio
 @pytest.mark.parametrize("block", _params(RUNNABLE))
 async def test_example_runs(block: Block, docs_server: LocalInferenceServer) -> None:
+    for peer in block.peers:
+        import_peer(peer)  # skips without it, unless the interop session requires it
     code = _compile(block, _localise(block.code, docs_server))
     client = AsyncInferenceClient(base_url=docs_server.base_url)
     namespace: dict[str, Any] = {"__name__": "__docs__", "client": client}
