@@ -89,7 +89,7 @@ from ._functions import (
 )
 from ._jobs import JobProgress
 from ._numpy import as_array
-from ._params import CallOptions, ChatCompletionParameters, TextGenerationParameters
+from ._params import CallOptions, ChatCompletionParameters
 from ._raw import RawResponse, with_raw_response
 from ._responses import ResponsesParameters
 from ._retry import RetryPolicy
@@ -97,6 +97,7 @@ from ._sse import ServerSentEvent, SSEDecoder
 from ._streaming import AsyncStream
 from ._version import __version__
 from .types import BinaryOutput
+from .types.parameters import TextGenerationParameters
 
 __all__ = [
     "DEFAULT_BASE_URL",

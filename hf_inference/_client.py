@@ -11,13 +11,14 @@ import ssl as _ssl
 import time
 from collections.abc import AsyncIterable, Awaitable, Callable, Mapping
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Literal, TypeVar, overload
 from urllib.parse import urljoin
 
 import aiohttp
 import anyio
 import msgspec
 
+from . import _params as kw
 from . import _tasks as tasks
 from . import providers
 from . import types as t
@@ -49,7 +50,13 @@ from ._exchange import ProviderExchange, provider_call, provider_chat, provider_
 from ._jobs import JobProgress
 from ._mapping import DEFAULT_TTL
 from ._openai import Chat
-from ._params import CALL_OPTION_NAMES, CallOptions, ChatCompletionParameters
+from ._params import (
+    CALL_OPTION_NAMES,
+    CallOptions,
+    ChatCompletionParameters,
+    split_keywords,
+    unknown_keyword,
+)
 from ._payloads import (
     check_parameters,
     json_body,
@@ -61,6 +68,7 @@ from ._routing import Plan, Routing
 from ._streaming import AsyncStream
 from ._structured import is_output_type, parse_completion, schema_format
 from ._transport import Body, Response, Transport, default_headers
+from .types import parameters as p
 
 if TYPE_CHECKING:
     from typing_extensions import Self, Unpack
@@ -501,6 +509,7 @@ class AsyncInferenceClient(EndpointMethods):
         parameters: Mapping[str, Any] | None,
         options: CallOptions,
     ) -> Out:
+        parameters, options = self._keywords(spec, parameters, options)
         plan = self._plan(spec, model, options)
         if not isinstance(plan, providers.Direct):
             plan = await self._where(spec, model, options)
@@ -527,6 +536,7 @@ class AsyncInferenceClient(EndpointMethods):
         parameters: Mapping[str, Any] | None,
         options: CallOptions,
     ) -> AsyncStream[Out]:
+        parameters, options = self._keywords(spec, parameters, options)
         first = self._plan(spec, model, options)  # bad input fails here, before any I/O
 
         async def open_stream() -> Response:
@@ -559,6 +569,16 @@ class AsyncInferenceClient(EndpointMethods):
             max_event_size=self.max_event_size,
         )
         return stream
+
+    @staticmethod
+    def _keywords(
+        spec: tasks.TaskSpec[Any], parameters: Mapping[str, Any] | None, keywords: Mapping[str, Any]
+    ) -> tuple[Mapping[str, Any] | None, CallOptions]:
+        """(parameters, options) of a call: task parameters given as keywords join the rest."""
+        if keywords.keys() <= CALL_OPTION_NAMES:  # the common case costs one set comparison
+            return parameters, keywords  # type: ignore[return-value]
+        merged, options = split_keywords(spec.name, spec.parameter_names, parameters, keywords)
+        return merged, options  # type: ignore[return-value]
 
     def _chat(
         self,
@@ -732,8 +752,8 @@ class AsyncInferenceClient(EndpointMethods):
         inputs: str | list[str],
         *,
         model: str | None = None,
-        parameters: Mapping[str, Any] | None = None,
-        **options: Unpack[CallOptions],
+        parameters: p.FillMaskParameters | None = None,
+        **options: Unpack[kw.FillMaskKwargs],
     ) -> list[t.FillMaskOutputElement]:
         """Fill the mask token (``[MASK]``, ``<mask>``) of a text."""
         return await self._run(tasks.FILL_MASK, inputs, model, parameters, options)
@@ -743,8 +763,8 @@ class AsyncInferenceClient(EndpointMethods):
         inputs: str | list[str],
         *,
         model: str | None = None,
-        parameters: Mapping[str, Any] | None = None,
-        **options: Unpack[CallOptions],
+        parameters: p.SummarizationParameters | None = None,
+        **options: Unpack[kw.SummarizationKwargs],
     ) -> t.SummarizationOutput:
         """Summarise a text (a list of texts gives a list)."""
         return await self._run(tasks.SUMMARIZATION, inputs, model, parameters, options)
@@ -754,8 +774,8 @@ class AsyncInferenceClient(EndpointMethods):
         inputs: Mapping[str, str],
         *,
         model: str | None = None,
-        parameters: Mapping[str, Any] | None = None,
-        **options: Unpack[CallOptions],
+        parameters: p.QuestionAnsweringParameters | None = None,
+        **options: Unpack[kw.QuestionAnsweringKwargs],
     ) -> t.QuestionAnsweringOutputElement:
         """Answer ``{"question", "context"}`` from the context (a list when ``top_k`` > 1)."""
         return await self._run(tasks.QUESTION_ANSWERING, inputs, model, parameters, options)
@@ -765,8 +785,8 @@ class AsyncInferenceClient(EndpointMethods):
         inputs: Mapping[str, Any],
         *,
         model: str | None = None,
-        parameters: Mapping[str, Any] | None = None,
-        **options: Unpack[CallOptions],
+        parameters: p.TableQuestionAnsweringParameters | None = None,
+        **options: Unpack[kw.TableQuestionAnsweringKwargs],
     ) -> t.TableQuestionAnsweringOutputElement:
         """Answer ``{"query", "table"}`` (table: column name -> list of cell strings)."""
         return await self._run(tasks.TABLE_QUESTION_ANSWERING, inputs, model, parameters, options)
@@ -776,21 +796,84 @@ class AsyncInferenceClient(EndpointMethods):
         inputs: str | list[str],
         *,
         model: str | None = None,
-        parameters: Mapping[str, Any] | None = None,
-        **options: Unpack[CallOptions],
+        parameters: p.TextClassificationParameters | None = None,
+        **options: Unpack[kw.TextClassificationKwargs],
     ) -> list[t.TextClassificationOutputElement]:
         """Labels and scores of a text (sentiment, topic...)."""
         return await self._run(tasks.TEXT_CLASSIFICATION, inputs, model, parameters, options)
+
+    @overload
+    async def text_generation(
+        self,
+        inputs: str,
+        *,
+        model: str | None = None,
+        parameters: p.TextGenerationParameters | None = None,
+        stream: Literal[False] = False,
+        details: Literal[False] = False,
+        **options: Unpack[kw.TextGenerationKwargs],
+    ) -> t.TextGenerationOutput: ...
+
+    @overload
+    async def text_generation(
+        self,
+        inputs: str,
+        *,
+        model: str | None = None,
+        parameters: p.TextGenerationParameters | None = None,
+        stream: Literal[False] = False,
+        details: Literal[True],
+        **options: Unpack[kw.TextGenerationKwargs],
+    ) -> t.DetailedTextGenerationOutput: ...
+
+    @overload
+    async def text_generation(
+        self,
+        inputs: str,
+        *,
+        model: str | None = None,
+        parameters: p.TextGenerationParameters | None = None,
+        stream: Literal[True],
+        details: bool = False,
+        **options: Unpack[kw.TextGenerationKwargs],
+    ) -> AsyncStream[t.TextGenerationStreamOutput]: ...
+
+    @overload
+    async def text_generation(
+        self,
+        inputs: str,
+        *,
+        model: str | None = None,
+        parameters: p.TextGenerationParameters | None = None,
+        stream: bool,
+        details: bool = False,
+        **options: Unpack[kw.TextGenerationKwargs],
+    ) -> t.TextGenerationOutput | AsyncStream[t.TextGenerationStreamOutput]: ...
 
     async def text_generation(
         self,
         inputs: str,
         *,
         model: str | None = None,
-        parameters: Mapping[str, Any] | None = None,
-        **options: Unpack[CallOptions],
-    ) -> t.TextGenerationOutput:
-        """Continue a prompt; ``details`` holds TGI's tokens, seed and finish reason."""
+        parameters: p.TextGenerationParameters | None = None,
+        stream: bool = False,
+        details: bool = False,
+        **options: Unpack[kw.TextGenerationKwargs],
+    ) -> t.TextGenerationOutput | AsyncStream[t.TextGenerationStreamOutput]:
+        """Continue a prompt; ``details`` holds TGI's tokens, seed and finish reason.
+
+        ``details=True`` returns a :class:`~hf_inference.types.DetailedTextGenerationOutput`
+        (an answer without details is a ``DecodeError``); ``stream=True`` returns the
+        :meth:`text_generation_stream` of the same arguments (huggingface_hub's spelling).
+        """
+        if stream:
+            return self.text_generation_stream(
+                inputs, model=model, parameters=parameters, details=details, **options
+            )
+        if details:
+            return await self._run(
+                tasks.TEXT_GENERATION_DETAILED, inputs, model, _detailed(parameters), options
+            )
         return await self._run(tasks.TEXT_GENERATION, inputs, model, parameters, options)
 
     def text_generation_stream(
@@ -798,19 +881,24 @@ class AsyncInferenceClient(EndpointMethods):
         inputs: str,
         *,
         model: str | None = None,
-        parameters: Mapping[str, Any] | None = None,
-        **options: Unpack[CallOptions],
+        parameters: p.TextGenerationParameters | None = None,
+        details: bool = False,
+        **options: Unpack[kw.TextGenerationKwargs],
     ) -> AsyncStream[t.TextGenerationStreamOutput]:
-        """Stream generated tokens as TGI sends them (``async for`` or ``async with``)."""
-        return self._stream(tasks.TEXT_GENERATION_STREAM, inputs, model, parameters, options)
+        """Stream generated tokens as TGI sends them (``async for`` or ``async with``).
+
+        ``details=True``: the last event carries the finish reason, token count and seed.
+        """
+        given = _detailed(parameters) if details else parameters
+        return self._stream(tasks.TEXT_GENERATION_STREAM, inputs, model, given, options)
 
     async def token_classification(
         self,
         inputs: str,
         *,
         model: str | None = None,
-        parameters: Mapping[str, Any] | None = None,
-        **options: Unpack[CallOptions],
+        parameters: p.TokenClassificationParameters | None = None,
+        **options: Unpack[kw.TokenClassificationKwargs],
     ) -> list[t.TokenClassificationOutputElement]:
         """Named entities (or other token labels) of a text."""
         return await self._run(tasks.TOKEN_CLASSIFICATION, inputs, model, parameters, options)
@@ -820,8 +908,8 @@ class AsyncInferenceClient(EndpointMethods):
         inputs: str | list[str],
         *,
         model: str | None = None,
-        parameters: Mapping[str, Any] | None = None,
-        **options: Unpack[CallOptions],
+        parameters: p.TranslationParameters | None = None,
+        **options: Unpack[kw.TranslationKwargs],
     ) -> t.TranslationOutput:
         """Translate a text (``src_lang``/``tgt_lang`` parameters for many-to-many models)."""
         return await self._run(tasks.TRANSLATION, inputs, model, parameters, options)
@@ -831,8 +919,8 @@ class AsyncInferenceClient(EndpointMethods):
         inputs: str | list[str],
         *,
         model: str | None = None,
-        parameters: Mapping[str, Any] | None = None,
-        **options: Unpack[CallOptions],
+        parameters: p.ZeroShotClassificationParameters | None = None,
+        **options: Unpack[kw.ZeroShotClassificationKwargs],
     ) -> list[t.ZeroShotClassificationOutputElement]:
         """Score ``candidate_labels`` (in parameters) against a text, best first."""
         return await self._run(tasks.ZERO_SHOT_CLASSIFICATION, inputs, model, parameters, options)
@@ -842,8 +930,8 @@ class AsyncInferenceClient(EndpointMethods):
         inputs: Mapping[str, Any],
         *,
         model: str | None = None,
-        parameters: Mapping[str, Any] | None = None,
-        **options: Unpack[CallOptions],
+        parameters: p.SentenceSimilarityParameters | None = None,
+        **options: Unpack[kw.SentenceSimilarityKwargs],
     ) -> list[float]:
         """Similarity of ``source_sentence`` to each of ``sentences``."""
         return await self._run(tasks.SENTENCE_SIMILARITY, inputs, model, parameters, options)
@@ -853,8 +941,8 @@ class AsyncInferenceClient(EndpointMethods):
         inputs: Mapping[str, Any],
         *,
         model: str | None = None,
-        parameters: Mapping[str, Any] | None = None,
-        **options: Unpack[CallOptions],
+        parameters: p.ConversationalParameters | None = None,
+        **options: Unpack[kw.ConversationalKwargs],
     ) -> t.ConversationalOutput:
         """The retired conversational task, served over chat completions.
 
@@ -863,10 +951,10 @@ class AsyncInferenceClient(EndpointMethods):
         from ._chat import conversation_messages, conversational_output
 
         messages = conversation_messages(inputs)
-        params: dict[str, Any] = dict(options)
-        parameters = check_parameters(parameters)
-        if parameters and "max_length" in parameters:
-            params["max_tokens"] = parameters["max_length"]
+        given, call_options = self._keywords(tasks.CONVERSATIONAL, parameters, options)
+        params: dict[str, Any] = dict(call_options)
+        for key, value in (given or {}).items():
+            params["max_tokens" if key == "max_length" else key] = value
         send, _ = self._chat(tasks.CONVERSATIONAL, messages, model, params)
         answer = await send()
         reply = await tasks.read_answer(
@@ -881,6 +969,7 @@ class AsyncInferenceClient(EndpointMethods):
         *,
         model: str | None = None,
         response_format: type[S],
+        stream: Literal[False] = False,
         **params: Unpack[ChatCompletionParameters],
     ) -> t.ParsedChatCompletion[S]: ...
 
@@ -891,8 +980,31 @@ class AsyncInferenceClient(EndpointMethods):
         *,
         model: str | None = None,
         response_format: Mapping[str, Any] | None = None,
+        stream: Literal[False] = False,
         **params: Unpack[ChatCompletionParameters],
     ) -> t.ChatCompletionOutput: ...
+
+    @overload
+    async def chat_completion(
+        self,
+        messages: Messages,
+        *,
+        model: str | None = None,
+        response_format: Mapping[str, Any] | type[Any] | None = None,
+        stream: Literal[True],
+        **params: Unpack[ChatCompletionParameters],
+    ) -> AsyncStream[t.ChatCompletionStreamOutput]: ...
+
+    @overload
+    async def chat_completion(
+        self,
+        messages: Messages,
+        *,
+        model: str | None = None,
+        response_format: Mapping[str, Any] | type[Any] | None = None,
+        stream: bool,
+        **params: Unpack[ChatCompletionParameters],
+    ) -> t.ChatCompletionOutput | AsyncStream[t.ChatCompletionStreamOutput]: ...
 
     async def chat_completion(
         self,
@@ -900,14 +1012,20 @@ class AsyncInferenceClient(EndpointMethods):
         *,
         model: str | None = None,
         response_format: Mapping[str, Any] | type[Any] | None = None,
+        stream: bool = False,
         **params: Unpack[ChatCompletionParameters],
-    ) -> t.ChatCompletionOutput:
+    ) -> t.ChatCompletionOutput | AsyncStream[t.ChatCompletionStreamOutput]:
         """OpenAI-compatible chat completion (tools, response_format, logprobs...).
 
         ``response_format=YourType`` (a msgspec Struct, dataclass or TypedDict) asks for JSON
         fitting its schema and returns a :class:`~hf_inference.types.ParsedChatCompletion`
-        whose ``parsed`` is the answer decoded into ``YourType``.
+        whose ``parsed`` is the answer decoded into ``YourType``. ``stream=True`` returns the
+        :meth:`chat_completion_stream` of the same arguments (huggingface_hub's spelling).
         """
+        if stream:
+            return self.chat_completion_stream(
+                messages, model=model, response_format=response_format, **params
+            )
         output_type = self._with_format(params, response_format)
         send, _ = self._chat(tasks.CHAT_COMPLETION, messages, model, params)
         reply = await tasks.read_answer(
@@ -943,7 +1061,14 @@ class AsyncInferenceClient(EndpointMethods):
 
     @staticmethod
     def _with_format(params: Any, response_format: Any) -> type[Any] | None:
-        """Put the wire ``response_format`` into ``params``; the type to parse into, if any."""
+        """Put the wire ``response_format`` into ``params``; the type to parse into, if any.
+
+        A keyword chat does not take is refused first, naming the closest one.
+        """
+        names = tasks.CHAT_COMPLETION.parameter_names
+        for key in params:
+            if key not in names:
+                raise unknown_keyword("chat-completion", key, names)
         if response_format is None:
             return None
         if is_output_type(response_format):
@@ -969,8 +1094,8 @@ class AsyncInferenceClient(EndpointMethods):
         inputs: Any,
         *,
         model: str | None = None,
-        parameters: Mapping[str, Any] | None = None,
-        **options: Unpack[CallOptions],
+        parameters: p.AutomaticSpeechRecognitionParameters | None = None,
+        **options: Unpack[kw.AutomaticSpeechRecognitionKwargs],
     ) -> t.AutomaticSpeechRecognitionOutput:
         """Transcribe audio (bytes, path, file, URL or async iterable of bytes)."""
         return await self._run(
@@ -982,8 +1107,8 @@ class AsyncInferenceClient(EndpointMethods):
         inputs: Any,
         *,
         model: str | None = None,
-        parameters: Mapping[str, Any] | None = None,
-        **options: Unpack[CallOptions],
+        parameters: p.AudioClassificationParameters | None = None,
+        **options: Unpack[kw.AudioClassificationKwargs],
     ) -> list[t.AudioClassificationOutputElement]:
         """Labels and scores of an audio clip."""
         return await self._run(tasks.AUDIO_CLASSIFICATION, inputs, model, parameters, options)
@@ -993,8 +1118,8 @@ class AsyncInferenceClient(EndpointMethods):
         inputs: str,
         *,
         model: str | None = None,
-        parameters: Mapping[str, Any] | None = None,
-        **options: Unpack[CallOptions],
+        parameters: p.TextToSpeechParameters | None = None,
+        **options: Unpack[kw.TextToSpeechKwargs],
     ) -> t.BinaryOutput:
         """Speak a text; returns the audio bytes with their content type."""
         return await self._run(tasks.TEXT_TO_SPEECH, inputs, model, parameters, options)
@@ -1004,8 +1129,8 @@ class AsyncInferenceClient(EndpointMethods):
         inputs: Any,
         *,
         model: str | None = None,
-        parameters: Mapping[str, Any] | None = None,
-        **options: Unpack[CallOptions],
+        parameters: p.AudioToAudioParameters | None = None,
+        **options: Unpack[kw.AudioToAudioKwargs],
     ) -> list[t.AudioToAudioOutputElement]:
         """Separate or enhance audio; each element carries a base64 blob."""
         return await self._run(tasks.AUDIO_TO_AUDIO, inputs, model, parameters, options)
@@ -1016,8 +1141,8 @@ class AsyncInferenceClient(EndpointMethods):
         inputs: Any,
         *,
         model: str | None = None,
-        parameters: Mapping[str, Any] | None = None,
-        **options: Unpack[CallOptions],
+        parameters: p.ImageClassificationParameters | None = None,
+        **options: Unpack[kw.ImageClassificationKwargs],
     ) -> list[t.ImageClassificationOutputElement]:
         """Labels and scores of an image."""
         return await self._run(tasks.IMAGE_CLASSIFICATION, inputs, model, parameters, options)
@@ -1027,8 +1152,8 @@ class AsyncInferenceClient(EndpointMethods):
         inputs: Any,
         *,
         model: str | None = None,
-        parameters: Mapping[str, Any] | None = None,
-        **options: Unpack[CallOptions],
+        parameters: p.ObjectDetectionParameters | None = None,
+        **options: Unpack[kw.ObjectDetectionKwargs],
     ) -> list[t.ObjectDetectionOutputElement]:
         """Objects in an image with their boxes."""
         return await self._run(tasks.OBJECT_DETECTION, inputs, model, parameters, options)
@@ -1038,8 +1163,8 @@ class AsyncInferenceClient(EndpointMethods):
         inputs: Any,
         *,
         model: str | None = None,
-        parameters: Mapping[str, Any] | None = None,
-        **options: Unpack[CallOptions],
+        parameters: p.ImageSegmentationParameters | None = None,
+        **options: Unpack[kw.ImageSegmentationKwargs],
     ) -> list[t.ImageSegmentationOutputElement]:
         """Segments of an image, each with a base64 PNG mask."""
         return await self._run(tasks.IMAGE_SEGMENTATION, inputs, model, parameters, options)
@@ -1049,8 +1174,8 @@ class AsyncInferenceClient(EndpointMethods):
         inputs: Any,
         *,
         model: str | None = None,
-        parameters: Mapping[str, Any] | None = None,
-        **options: Unpack[CallOptions],
+        parameters: p.ImageToTextParameters | None = None,
+        **options: Unpack[kw.ImageToTextKwargs],
     ) -> t.ImageToTextOutput:
         """Caption an image."""
         return await self._run(tasks.IMAGE_TO_TEXT, inputs, model, parameters, options)
@@ -1060,8 +1185,8 @@ class AsyncInferenceClient(EndpointMethods):
         inputs: str,
         *,
         model: str | None = None,
-        parameters: Mapping[str, Any] | None = None,
-        **options: Unpack[CallOptions],
+        parameters: p.TextToImageParameters | None = None,
+        **options: Unpack[kw.TextToImageKwargs],
     ) -> t.BinaryOutput:
         """Draw an image from a prompt; returns the image bytes with their content type."""
         return await self._run(tasks.TEXT_TO_IMAGE, inputs, model, parameters, options)
@@ -1071,8 +1196,8 @@ class AsyncInferenceClient(EndpointMethods):
         inputs: Any,
         *,
         model: str | None = None,
-        parameters: Mapping[str, Any] | None = None,
-        **options: Unpack[CallOptions],
+        parameters: p.ImageToImageParameters | None = None,
+        **options: Unpack[kw.ImageToImageKwargs],
     ) -> t.BinaryOutput:
         """Transform an image (``prompt`` in parameters); returns image bytes."""
         return await self._run(tasks.IMAGE_TO_IMAGE, inputs, model, parameters, options)
@@ -1082,8 +1207,8 @@ class AsyncInferenceClient(EndpointMethods):
         inputs: str,
         *,
         model: str | None = None,
-        parameters: Mapping[str, Any] | None = None,
-        **options: Unpack[CallOptions],
+        parameters: p.TextToVideoParameters | None = None,
+        **options: Unpack[kw.TextToVideoKwargs],
     ) -> t.BinaryOutput:
         """Make a video from a prompt (a provider job); returns the video bytes."""
         return await self._run(tasks.TEXT_TO_VIDEO, inputs, model, parameters, options)
@@ -1093,8 +1218,8 @@ class AsyncInferenceClient(EndpointMethods):
         inputs: Any,
         *,
         model: str | None = None,
-        parameters: Mapping[str, Any] | None = None,
-        **options: Unpack[CallOptions],
+        parameters: p.ImageToVideoParameters | None = None,
+        **options: Unpack[kw.ImageToVideoKwargs],
     ) -> t.BinaryOutput:
         """Animate an image (``prompt`` in parameters; a provider job); returns video bytes."""
         return await self._run(tasks.IMAGE_TO_VIDEO, inputs, model, parameters, options)
@@ -1104,8 +1229,8 @@ class AsyncInferenceClient(EndpointMethods):
         inputs: Any,
         *,
         model: str | None = None,
-        parameters: Mapping[str, Any] | None = None,
-        **options: Unpack[CallOptions],
+        parameters: p.ZeroShotImageClassificationParameters | None = None,
+        **options: Unpack[kw.ZeroShotImageClassificationKwargs],
     ) -> list[t.ZeroShotImageClassificationOutputElement]:
         """Score ``candidate_labels`` (in parameters) against an image."""
         return await self._run(
@@ -1118,8 +1243,8 @@ class AsyncInferenceClient(EndpointMethods):
         inputs: str | list[str],
         *,
         model: str | None = None,
-        parameters: Mapping[str, Any] | None = None,
-        **options: Unpack[CallOptions],
+        parameters: p.FeatureExtractionParameters | None = None,
+        **options: Unpack[kw.FeatureExtractionKwargs],
     ) -> list[Any]:
         """Embeddings as nested float lists: one vector, or one per token, per the model.
 
@@ -1134,8 +1259,8 @@ class AsyncInferenceClient(EndpointMethods):
         inputs: Mapping[str, Any],
         *,
         model: str | None = None,
-        parameters: Mapping[str, Any] | None = None,
-        **options: Unpack[CallOptions],
+        parameters: p.VisualQuestionAnsweringParameters | None = None,
+        **options: Unpack[kw.VisualQuestionAnsweringKwargs],
     ) -> list[t.VisualQuestionAnsweringOutputElement]:
         """Answer ``{"question", "image"}`` about the image."""
         return await self._run(tasks.VISUAL_QUESTION_ANSWERING, inputs, model, parameters, options)
@@ -1145,8 +1270,8 @@ class AsyncInferenceClient(EndpointMethods):
         inputs: Mapping[str, Any],
         *,
         model: str | None = None,
-        parameters: Mapping[str, Any] | None = None,
-        **options: Unpack[CallOptions],
+        parameters: p.DocumentQuestionAnsweringParameters | None = None,
+        **options: Unpack[kw.DocumentQuestionAnsweringKwargs],
     ) -> list[t.DocumentQuestionAnsweringOutputElement]:
         """Answer ``{"question", "image"}`` about a document image."""
         return await self._run(
@@ -1159,8 +1284,8 @@ class AsyncInferenceClient(EndpointMethods):
         inputs: Mapping[str, Any],
         *,
         model: str | None = None,
-        parameters: Mapping[str, Any] | None = None,
-        **options: Unpack[CallOptions],
+        parameters: p.TabularRegressionParameters | None = None,
+        **options: Unpack[kw.TabularRegressionKwargs],
     ) -> list[float]:
         """Predict a number per row of ``{"data": {column: [values]}}``."""
         return await self._run(tasks.TABULAR_REGRESSION, inputs, model, parameters, options)
@@ -1170,11 +1295,21 @@ class AsyncInferenceClient(EndpointMethods):
         inputs: Mapping[str, Any],
         *,
         model: str | None = None,
-        parameters: Mapping[str, Any] | None = None,
-        **options: Unpack[CallOptions],
+        parameters: p.TabularClassificationParameters | None = None,
+        **options: Unpack[kw.TabularClassificationKwargs],
     ) -> list[Any]:
         """Predict a label per row of ``{"data": {column: [values]}}``."""
         return await self._run(tasks.TABULAR_CLASSIFICATION, inputs, model, parameters, options)
+
+
+def _detailed(parameters: Mapping[str, Any] | None) -> dict[str, Any]:
+    """``parameters`` asking for TGI's details (the ``details=True`` keyword)."""
+    given = check_parameters(parameters) or {}
+    if given.get("details", True) is not True:
+        raise InvalidInputError(
+            "details=True as a keyword and details=False inside parameters=: pass it once"
+        )
+    return {**given, "details": True}
 
 
 HfInference = AsyncInferenceClient

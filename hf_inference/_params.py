@@ -1,12 +1,21 @@
-"""Typed keyword arguments shared by the task methods (checked by mypy, plain dicts at runtime)."""
+"""Typed keyword arguments of the task methods (checked by mypy, plain dicts at run time).
+
+A task method takes its task's parameters (``hf_inference.types.parameters``) and the per-call
+options (:class:`CallOptions`) as keyword arguments; ``<Task>Kwargs`` is the union of the two,
+and :func:`split_keywords` tells them apart at run time.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+import difflib
+from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Any, Literal, TypedDict
 
 from ._config import Timeout
+from ._exceptions import InvalidInputError
 from ._jobs import JobProgress
+from ._payloads import check_parameters
+from .types import parameters as p
 
 
 class CallOptions(TypedDict, total=False):
@@ -38,30 +47,6 @@ class CallOptions(TypedDict, total=False):
     """Called with each status report of a provider job (queue position, status)."""
 
 
-class TextGenerationParameters(TypedDict, total=False):
-    """TGI generation parameters (``parameters=`` of text_generation)."""
-
-    max_new_tokens: int
-    temperature: float
-    top_k: int
-    top_p: float
-    typical_p: float
-    repetition_penalty: float
-    frequency_penalty: float
-    do_sample: bool
-    seed: int
-    stop: list[str]
-    details: bool
-    decoder_input_details: bool
-    return_full_text: bool
-    truncate: int
-    watermark: bool
-    best_of: int
-    top_n_tokens: int
-    grammar: Mapping[str, Any]
-    adapter_id: str
-
-
 class ChatCompletionParameters(CallOptions, total=False):
     """OpenAI-compatible chat parameters, plus the per-call options.
 
@@ -87,3 +72,168 @@ class ChatCompletionParameters(CallOptions, total=False):
 
 
 CALL_OPTION_NAMES = frozenset(CallOptions.__annotations__)
+
+
+class FillMaskKwargs(p.FillMaskParameters, CallOptions):
+    pass
+
+
+class SummarizationKwargs(p.SummarizationParameters, CallOptions):
+    pass
+
+
+class QuestionAnsweringKwargs(p.QuestionAnsweringParameters, CallOptions):
+    pass
+
+
+class TableQuestionAnsweringKwargs(p.TableQuestionAnsweringParameters, CallOptions):
+    pass
+
+
+class TextClassificationKwargs(p.TextClassificationParameters, CallOptions):
+    pass
+
+
+class TextGenerationKwargs(p.TextGenerationSampling, CallOptions):
+    pass
+
+
+class TokenClassificationKwargs(p.TokenClassificationParameters, CallOptions):
+    pass
+
+
+class TranslationKwargs(p.TranslationParameters, CallOptions):
+    pass
+
+
+class ZeroShotClassificationKwargs(p.ZeroShotClassificationParameters, CallOptions):
+    pass
+
+
+class ConversationalKwargs(p.ConversationalParameters, CallOptions):
+    pass
+
+
+class SentenceSimilarityKwargs(p.SentenceSimilarityParameters, CallOptions):
+    pass
+
+
+class FeatureExtractionKwargs(p.FeatureExtractionParameters, CallOptions):
+    pass
+
+
+class AutomaticSpeechRecognitionKwargs(p.AutomaticSpeechRecognitionParameters, CallOptions):
+    pass
+
+
+class AudioClassificationKwargs(p.AudioClassificationParameters, CallOptions):
+    pass
+
+
+class TextToSpeechKwargs(p.TextToSpeechParameters, CallOptions):
+    pass
+
+
+class AudioToAudioKwargs(p.AudioToAudioParameters, CallOptions):
+    pass
+
+
+class ImageClassificationKwargs(p.ImageClassificationParameters, CallOptions):
+    pass
+
+
+class ObjectDetectionKwargs(p.ObjectDetectionParameters, CallOptions):
+    pass
+
+
+class ImageSegmentationKwargs(p.ImageSegmentationParameters, CallOptions):
+    pass
+
+
+class ImageToTextKwargs(p.ImageToTextParameters, CallOptions):
+    pass
+
+
+class TextToImageKwargs(p.TextToImageParameters, CallOptions):
+    pass
+
+
+class ImageToImageKwargs(p.ImageToImageParameters, CallOptions):
+    pass
+
+
+class TextToVideoKwargs(p.TextToVideoParameters, CallOptions):
+    pass
+
+
+class ImageToVideoKwargs(p.ImageToVideoParameters, CallOptions):
+    pass
+
+
+class ZeroShotImageClassificationKwargs(p.ZeroShotImageClassificationParameters, CallOptions):
+    pass
+
+
+class VisualQuestionAnsweringKwargs(p.VisualQuestionAnsweringParameters, CallOptions):
+    pass
+
+
+class DocumentQuestionAnsweringKwargs(p.DocumentQuestionAnsweringParameters, CallOptions):
+    pass
+
+
+class TabularRegressionKwargs(p.TabularRegressionParameters, CallOptions):
+    pass
+
+
+class TabularClassificationKwargs(p.TabularClassificationParameters, CallOptions):
+    pass
+
+
+def parameter_names(parameters: type[Any]) -> frozenset[str]:
+    """The keys a parameters TypedDict declares (inherited ones included)."""
+    return frozenset(getattr(parameters, "__required_keys__", ())) | frozenset(
+        getattr(parameters, "__optional_keys__", ())
+    )
+
+
+def unknown_keyword(task: str, name: str, valid: Collection[str]) -> InvalidInputError:
+    """The error for a keyword argument that is neither a parameter of ``task`` nor an option."""
+    close = difflib.get_close_matches(name, sorted(valid), n=1, cutoff=0.6)
+    hint = f"did you mean {close[0]!r}? " if close else ""
+    named = ", ".join(sorted(set(valid) - CALL_OPTION_NAMES)) or "none"
+    return InvalidInputError(
+        f"unknown keyword argument {name!r} for {task}: {hint}"
+        f"its parameters are {named}, beside the per-call options (token, timeout, ...); "
+        f"a parameter the specification does not name goes inside parameters={{...}}"
+    )
+
+
+def split_keywords(
+    task: str,
+    names: frozenset[str],
+    parameters: Mapping[str, Any] | None,
+    keywords: Mapping[str, Any],
+) -> tuple[Mapping[str, Any] | None, dict[str, Any]]:
+    """(parameters, call options) of a call whose keywords mix the two.
+
+    ``names``: the task's parameter names. A keyword that is neither is an error naming the
+    closest valid one; one given both as a keyword and inside ``parameters=`` is an error too.
+    """
+    options: dict[str, Any] = {}
+    merged: dict[str, Any] | None = None
+    for key, value in keywords.items():
+        if key in CALL_OPTION_NAMES:
+            options[key] = value
+        elif key in names:
+            if merged is None:
+                merged = dict(check_parameters(parameters) or {})
+            if key in merged:
+                raise InvalidInputError(
+                    f"{key!r} given twice for {task}, as a keyword argument and inside "
+                    f"parameters=: pass it once"
+                )
+            merged[key] = value
+        else:
+            raise unknown_keyword(task, key, names | CALL_OPTION_NAMES)
+    return (parameters if merged is None else merged), options

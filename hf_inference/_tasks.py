@@ -16,6 +16,7 @@ import msgspec
 
 from . import types as t
 from ._exceptions import DecodeError
+from ._params import ChatCompletionParameters, parameter_names
 from ._payloads import (
     Downloader,
     b64,
@@ -28,6 +29,7 @@ from ._payloads import (
 )
 from ._raw import keep as keep_raw
 from ._transport import Body, Response
+from .types import parameters as p
 
 Out = TypeVar("Out")
 
@@ -61,7 +63,14 @@ class TaskSpec(msgspec.Struct, Generic[Out], frozen=True):
     binary_output: bool = False
     stream: bool = False
     media: str = "image"  # what binary inputs are: "image" or "audio" (a PIL image is not audio)
+    parameters: Any = None  # the TypedDict of the task's parameters (types.parameters)
+    parameters_at_top: bool = False  # parameters sit beside "inputs", not in "parameters"
     compiled: Any = None  # the decoder, once built
+    parameter_names: frozenset[str] = frozenset()  # the keys of ``parameters`` (derived)
+
+    def __post_init__(self) -> None:
+        if self.parameters is not None:
+            msgspec.structs.force_setattr(self, "parameter_names", parameter_names(self.parameters))
 
     @property
     def decoder(self) -> msgspec.json.Decoder[Any]:
@@ -152,18 +161,34 @@ def _asr(wire: Any, inputs: Any) -> Any:
 J, B, D, C = InputKind.JSON, InputKind.BINARY, InputKind.BINARY_IN_DICT, InputKind.CHAT
 M, P = Route.MODEL, Route.PIPELINE
 
-FILL_MASK: TaskSpec[list[t.FillMaskOutputElement]] = TaskSpec("fill-mask", M, J, Any, _fill_mask)
+FILL_MASK: TaskSpec[list[t.FillMaskOutputElement]] = TaskSpec(
+    "fill-mask", M, J, Any, _fill_mask, parameters=p.FillMaskParameters
+)
 SUMMARIZATION: TaskSpec[t.SummarizationOutput] = TaskSpec(
-    "summarization", M, J, t.SummarizationOutput | list[t.SummarizationOutput], _first_unless_batch
+    "summarization",
+    M,
+    J,
+    t.SummarizationOutput | list[t.SummarizationOutput],
+    _first_unless_batch,
+    parameters=p.SummarizationParameters,
 )
 QUESTION_ANSWERING: TaskSpec[t.QuestionAnsweringOutputElement] = TaskSpec(
-    "question-answering", M, J, Any, _question_answering
+    "question-answering", M, J, Any, _question_answering, parameters=p.QuestionAnsweringParameters
 )
 TABLE_QUESTION_ANSWERING: TaskSpec[t.TableQuestionAnsweringOutputElement] = TaskSpec(
-    "table-question-answering", M, J, t.TableQuestionAnsweringOutputElement
+    "table-question-answering",
+    M,
+    J,
+    t.TableQuestionAnsweringOutputElement,
+    parameters=p.TableQuestionAnsweringParameters,
 )
 TEXT_CLASSIFICATION: TaskSpec[list[t.TextClassificationOutputElement]] = TaskSpec(
-    "text-classification", M, J, Any, _text_classification
+    "text-classification",
+    M,
+    J,
+    Any,
+    _text_classification,
+    parameters=p.TextClassificationParameters,
 )
 TEXT_GENERATION: TaskSpec[t.TextGenerationOutput] = TaskSpec(
     "text-generation",
@@ -171,76 +196,190 @@ TEXT_GENERATION: TaskSpec[t.TextGenerationOutput] = TaskSpec(
     J,
     t.TextGenerationOutput | list[t.TextGenerationOutput],
     _first_unless_batch,
+    parameters=p.TextGenerationParameters,
+)
+#: ``text_generation(..., details=True)``: an answer without details does not decode.
+TEXT_GENERATION_DETAILED: TaskSpec[t.DetailedTextGenerationOutput] = TaskSpec(
+    "text-generation",
+    M,
+    J,
+    t.DetailedTextGenerationOutput | list[t.DetailedTextGenerationOutput],
+    _first_unless_batch,
+    parameters=p.TextGenerationParameters,
 )
 TEXT_GENERATION_STREAM: TaskSpec[t.TextGenerationStreamOutput] = TaskSpec(
-    "text-generation", M, J, t.TextGenerationStreamOutput, stream=True
+    "text-generation",
+    M,
+    J,
+    t.TextGenerationStreamOutput,
+    stream=True,
+    parameters=p.TextGenerationParameters,
 )
 TOKEN_CLASSIFICATION: TaskSpec[list[t.TokenClassificationOutputElement]] = TaskSpec(
-    "token-classification", M, J, list[t.TokenClassificationOutputElement]
+    "token-classification",
+    M,
+    J,
+    list[t.TokenClassificationOutputElement],
+    parameters=p.TokenClassificationParameters,
 )
 TRANSLATION: TaskSpec[t.TranslationOutput] = TaskSpec(
-    "translation", M, J, t.TranslationOutput | list[t.TranslationOutput], _first_unless_batch
+    "translation",
+    M,
+    J,
+    t.TranslationOutput | list[t.TranslationOutput],
+    _first_unless_batch,
+    parameters=p.TranslationParameters,
 )
 ZERO_SHOT_CLASSIFICATION: TaskSpec[list[t.ZeroShotClassificationOutputElement]] = TaskSpec(
-    "zero-shot-classification", M, J, Any, _zero_shot
+    "zero-shot-classification", M, J, Any, _zero_shot, parameters=p.ZeroShotClassificationParameters
 )
-SENTENCE_SIMILARITY: TaskSpec[list[float]] = TaskSpec("sentence-similarity", P, J, list[float])
-FEATURE_EXTRACTION: TaskSpec[list[Any]] = TaskSpec("feature-extraction", P, J, list[Any])
+SENTENCE_SIMILARITY: TaskSpec[list[float]] = TaskSpec(
+    "sentence-similarity", P, J, list[float], parameters=p.SentenceSimilarityParameters
+)
+FEATURE_EXTRACTION: TaskSpec[list[Any]] = TaskSpec(
+    "feature-extraction",
+    P,
+    J,
+    list[Any],
+    parameters=p.FeatureExtractionParameters,
+    parameters_at_top=True,
+)
 AUTOMATIC_SPEECH_RECOGNITION: TaskSpec[t.AutomaticSpeechRecognitionOutput] = TaskSpec(
-    "automatic-speech-recognition", M, B, Any, _asr, media="audio"
+    "automatic-speech-recognition",
+    M,
+    B,
+    Any,
+    _asr,
+    media="audio",
+    parameters=p.AutomaticSpeechRecognitionParameters,
 )
 AUDIO_CLASSIFICATION: TaskSpec[list[t.AudioClassificationOutputElement]] = TaskSpec(
-    "audio-classification", M, B, list[t.AudioClassificationOutputElement], media="audio"
+    "audio-classification",
+    M,
+    B,
+    list[t.AudioClassificationOutputElement],
+    media="audio",
+    parameters=p.AudioClassificationParameters,
 )
-TEXT_TO_SPEECH: TaskSpec[t.BinaryOutput] = TaskSpec("text-to-speech", M, J, Any, binary_output=True)
+TEXT_TO_SPEECH: TaskSpec[t.BinaryOutput] = TaskSpec(
+    "text-to-speech", M, J, Any, binary_output=True, parameters=p.TextToSpeechParameters
+)
 AUDIO_TO_AUDIO: TaskSpec[list[t.AudioToAudioOutputElement]] = TaskSpec(
-    "audio-to-audio", M, B, list[t.AudioToAudioOutputElement], media="audio"
+    "audio-to-audio",
+    M,
+    B,
+    list[t.AudioToAudioOutputElement],
+    media="audio",
+    parameters=p.AudioToAudioParameters,
 )
 IMAGE_CLASSIFICATION: TaskSpec[list[t.ImageClassificationOutputElement]] = TaskSpec(
-    "image-classification", M, B, list[t.ImageClassificationOutputElement]
+    "image-classification",
+    M,
+    B,
+    list[t.ImageClassificationOutputElement],
+    parameters=p.ImageClassificationParameters,
 )
 OBJECT_DETECTION: TaskSpec[list[t.ObjectDetectionOutputElement]] = TaskSpec(
-    "object-detection", M, B, list[t.ObjectDetectionOutputElement]
+    "object-detection",
+    M,
+    B,
+    list[t.ObjectDetectionOutputElement],
+    parameters=p.ObjectDetectionParameters,
 )
 IMAGE_SEGMENTATION: TaskSpec[list[t.ImageSegmentationOutputElement]] = TaskSpec(
-    "image-segmentation", M, B, list[t.ImageSegmentationOutputElement]
+    "image-segmentation",
+    M,
+    B,
+    list[t.ImageSegmentationOutputElement],
+    parameters=p.ImageSegmentationParameters,
 )
 IMAGE_TO_TEXT: TaskSpec[t.ImageToTextOutput] = TaskSpec(
-    "image-to-text", M, B, t.ImageToTextOutput | list[t.ImageToTextOutput], _first_unless_batch
+    "image-to-text",
+    M,
+    B,
+    t.ImageToTextOutput | list[t.ImageToTextOutput],
+    _first_unless_batch,
+    parameters=p.ImageToTextParameters,
 )
 TEXT_TO_IMAGE: TaskSpec[t.BinaryOutput] = TaskSpec(
-    "text-to-image", M, J, Any, accept="image/png", binary_output=True
+    "text-to-image",
+    M,
+    J,
+    Any,
+    accept="image/png",
+    binary_output=True,
+    parameters=p.TextToImageParameters,
 )
 IMAGE_TO_IMAGE: TaskSpec[t.BinaryOutput] = TaskSpec(
-    "image-to-image", M, B, Any, accept="image/png", binary_output=True
+    "image-to-image",
+    M,
+    B,
+    Any,
+    accept="image/png",
+    binary_output=True,
+    parameters=p.ImageToImageParameters,
 )
 TEXT_TO_VIDEO: TaskSpec[t.BinaryOutput] = TaskSpec(
-    "text-to-video", M, J, Any, accept="video/mp4", binary_output=True
+    "text-to-video",
+    M,
+    J,
+    Any,
+    accept="video/mp4",
+    binary_output=True,
+    parameters=p.TextToVideoParameters,
 )
 IMAGE_TO_VIDEO: TaskSpec[t.BinaryOutput] = TaskSpec(
-    "image-to-video", M, B, Any, accept="video/mp4", binary_output=True
+    "image-to-video",
+    M,
+    B,
+    Any,
+    accept="video/mp4",
+    binary_output=True,
+    parameters=p.ImageToVideoParameters,
 )
 ZERO_SHOT_IMAGE_CLASSIFICATION: TaskSpec[list[t.ZeroShotImageClassificationOutputElement]] = (
     TaskSpec(
-        "zero-shot-image-classification", M, B, list[t.ZeroShotImageClassificationOutputElement]
+        "zero-shot-image-classification",
+        M,
+        B,
+        list[t.ZeroShotImageClassificationOutputElement],
+        parameters=p.ZeroShotImageClassificationParameters,
     )
 )
 VISUAL_QUESTION_ANSWERING: TaskSpec[list[t.VisualQuestionAnsweringOutputElement]] = TaskSpec(
-    "visual-question-answering", M, D, list[t.VisualQuestionAnsweringOutputElement]
+    "visual-question-answering",
+    M,
+    D,
+    list[t.VisualQuestionAnsweringOutputElement],
+    parameters=p.VisualQuestionAnsweringParameters,
 )
 DOCUMENT_QUESTION_ANSWERING: TaskSpec[list[t.DocumentQuestionAnsweringOutputElement]] = TaskSpec(
-    "document-question-answering", M, D, Any, _document_qa
+    "document-question-answering",
+    M,
+    D,
+    Any,
+    _document_qa,
+    parameters=p.DocumentQuestionAnsweringParameters,
 )
-TABULAR_REGRESSION: TaskSpec[list[float]] = TaskSpec("tabular-regression", M, J, list[float])
-TABULAR_CLASSIFICATION: TaskSpec[list[Any]] = TaskSpec("tabular-classification", M, J, list[Any])
+TABULAR_REGRESSION: TaskSpec[list[float]] = TaskSpec(
+    "tabular-regression", M, J, list[float], parameters=p.TabularRegressionParameters
+)
+TABULAR_CLASSIFICATION: TaskSpec[list[Any]] = TaskSpec(
+    "tabular-classification", M, J, list[Any], parameters=p.TabularClassificationParameters
+)
 CHAT_COMPLETION: TaskSpec[t.ChatCompletionOutput] = TaskSpec(
-    "chat-completion", Route.CHAT, C, t.ChatCompletionOutput
+    "chat-completion", Route.CHAT, C, t.ChatCompletionOutput, parameters=ChatCompletionParameters
 )
 CHAT_COMPLETION_STREAM: TaskSpec[t.ChatCompletionStreamOutput] = TaskSpec(
-    "chat-completion", Route.CHAT, C, t.ChatCompletionStreamOutput, stream=True
+    "chat-completion",
+    Route.CHAT,
+    C,
+    t.ChatCompletionStreamOutput,
+    stream=True,
+    parameters=ChatCompletionParameters,
 )
 CONVERSATIONAL: TaskSpec[t.ChatCompletionOutput] = TaskSpec(
-    "conversational", Route.CHAT, C, t.ChatCompletionOutput
+    "conversational", Route.CHAT, C, t.ChatCompletionOutput, parameters=p.ConversationalParameters
 )
 
 #: Method/function name -> spec. Holds every task exactly once (a test keeps it in step with
@@ -297,6 +436,9 @@ async def request_body(
     """(body, content type) of one serverless call, following the task's input kind."""
     parameters = check_parameters(parameters)
     extra = dict(extra_body or {})
+    if spec.parameters_at_top and parameters:
+        extra = {**parameters, **extra}
+        parameters = None
     kind = spec.input_kind
     if kind is InputKind.BINARY and is_binary_input(inputs):
         if not parameters and not extra:

@@ -70,6 +70,12 @@ class TextGenerationOutput(BaseStruct, frozen=True):
     details: TextGenerationOutputDetails | None = None
 
 
+class DetailedTextGenerationOutput(TextGenerationOutput, frozen=True):
+    """The answer to ``text_generation(..., details=True)``: its ``details`` are always there."""
+
+    details: TextGenerationOutputDetails
+
+
 class TextGenerationStreamOutputStreamDetails(BaseStruct, frozen=True):
     """Details carried by the last event of a stream when ``details=True``."""
 
