@@ -45,6 +45,7 @@ from typing import Any
 
 import anyio.to_thread
 import pytest
+from test_interop import import_peer
 
 import hf_inference
 from hf_inference import AsyncInferenceClient, cli
@@ -52,7 +53,6 @@ from hf_inference._tasks import TASKS
 from hf_inference.testing import LocalInferenceServer
 from hf_inference.testing.__main__ import aim_line
 from hf_inference.testing._media import write_samples
-from test_interop import import_peer
 
 pytest_plugins = ("pytester",)
 
@@ -325,3 +325,32 @@ def test_every_task_has_a_runnable_example() -> None:
 def test_skipped_blocks_give_a_reason() -> None:
     assert BLOCKS, "no ```python blocks found: did the docs move?"
     assert all(block.skip for block in BLOCKS if block.skip is not None)
+
+
+MIGRATING = ROOT / "docs" / "migrating.md"
+_CALL = re.compile(r"^## (?P<number>\d+)\. (?P<title>.+)$", re.MULTILINE)
+_TAB = re.compile(r'^=== "(?P<name>[^"]+)"[ \t]*$', re.MULTILINE)
+
+
+def test_migrating_page_shows_each_call_in_every_client() -> None:
+    """docs/migrating.md: ten calls, each with a tab per client in one order; hf_inference's
+    tab always runs, a peer's tab runs that peer (an interop test) or says in a line why not."""
+    text = MIGRATING.read_text(encoding="utf-8")
+    calls = list(_CALL.finditer(text))
+    assert [int(call["number"]) for call in calls] == list(range(1, 11))
+    ends = [call.start() for call in calls[1:]] + [len(text)]
+    for call, end in zip(calls, ends, strict=True):
+        tabs = list(_TAB.finditer(text, call.end(), end))
+        names = [tab["name"] for tab in tabs]
+        assert names == ["huggingface_hub", "openai", "hf_inference"], call["title"]
+        tab_ends = [tab.start() for tab in tabs[1:]] + [end]
+        for tab, tab_end in zip(tabs, tab_ends, strict=True):
+            first, last = (text.count("\n", 0, pos) + 1 for pos in (tab.end(), tab_end))
+            blocks = [b for b in RUNNABLE if b.page == MIGRATING and first <= b.line <= last]
+            where = f"{call['title']} / {tab['name']}"
+            if tab["name"] == "hf_inference":
+                assert len(blocks) == 1 and not blocks[0].peers, where
+            elif blocks:
+                assert len(blocks) == 1 and blocks[0].peers == [tab["name"]], where
+            else:
+                assert text[tab.end() : tab_end].strip(), f"{where}: no block and no reason"
