@@ -16,8 +16,9 @@ Rules for authors (also in docs/testing.md):
 * README.md and docs/quickstart.md run exactly as written: each page's blocks in order, in one
   namespace, nothing added, as a user pasting them one after the other;
 * in the other pages' blocks, ``client`` is in scope (an ``AsyncInferenceClient`` bound to
-  the local server) and ``https://<name>.endpoints.huggingface.cloud/<endpoint>`` URLs are
-  rewritten to the local server's dedicated endpoint ``<endpoint>``;
+  the local server), ``https://<name>.endpoints.huggingface.cloud/<endpoint>`` URLs are
+  rewritten to the local server's dedicated endpoint ``<endpoint>`` and
+  ``https://router.huggingface.co`` to the local server;
 * a block whose first line is ``# test_<name>.py`` is a pytest module: it is run by a nested
   pytest session in a fresh interpreter and all its tests must pass;
 * in ```console blocks, every ``$ hf-inference ... --local ...`` command runs in-process; the
@@ -25,9 +26,8 @@ Rules for authors (also in docs/testing.md):
   an expected line starting with ``error:`` means a non-zero exit;
 * an example that needs a missing optional package (``OPTIONAL``) is skipped, not failed;
 * an example that imports a peer client (``PEERS``: huggingface_hub, openai; the other tabs of
-  docs/migrating.md) is an ``interop`` test: ``https://router.huggingface.co`` URLs in it go to
-  the local server, and without the peer it is skipped, or fails where
-  ``HF_INFERENCE_INTEROP_REQUIRED=1`` (``nox -s interop`` runs these blocks).
+  docs/migrating.md) is an ``interop`` test (``nox -s interop`` runs it): without the peer it
+  is skipped, or fails where ``HF_INFERENCE_INTEROP_REQUIRED=1``.
 
 Nothing reaches the network: proxies point at a closed port for every host but 127.0.0.1.
 """
