@@ -75,6 +75,7 @@ def interop(session: nox.Session) -> None:
         "interop",
         "tests/test_interop.py",
         "tests/test_provider_server_interop.py",
+        "tests/test_docs.py",  # docs/migrating.md's huggingface_hub and openai tabs
         *session.posargs,
     )
 

@@ -16,14 +16,18 @@ Rules for authors (also in docs/testing.md):
 * README.md and docs/quickstart.md run exactly as written: each page's blocks in order, in one
   namespace, nothing added, as a user pasting them one after the other;
 * in the other pages' blocks, ``client`` is in scope (an ``AsyncInferenceClient`` bound to
-  the local server) and ``https://<name>.endpoints.huggingface.cloud/<endpoint>`` URLs are
-  rewritten to the local server's dedicated endpoint ``<endpoint>``;
+  the local server), ``https://<name>.endpoints.huggingface.cloud/<endpoint>`` URLs are
+  rewritten to the local server's dedicated endpoint ``<endpoint>`` and
+  ``https://router.huggingface.co`` to the local server;
 * a block whose first line is ``# test_<name>.py`` is a pytest module: it is run by a nested
   pytest session in a fresh interpreter and all its tests must pass;
 * in ```console blocks, every ``$ hf-inference ... --local ...`` command runs in-process; the
   lines after it (up to the next ``$``) are its expected output, skipping lines of ``...``;
   an expected line starting with ``error:`` means a non-zero exit;
-* an example that needs a missing optional package (``OPTIONAL``) is skipped, not failed.
+* an example that needs a missing optional package (``OPTIONAL``) is skipped, not failed;
+* an example that imports a peer client (``PEERS``: huggingface_hub, openai; the other tabs of
+  docs/migrating.md) is an ``interop`` test (``nox -s interop`` runs it): without the peer it
+  is skipped, or fails where ``HF_INFERENCE_INTEROP_REQUIRED=1``.
 
 Nothing reaches the network: proxies point at a closed port for every host but 127.0.0.1.
 """
@@ -41,6 +45,7 @@ from typing import Any
 
 import anyio.to_thread
 import pytest
+from test_interop import import_peer
 
 import hf_inference
 from hf_inference import AsyncInferenceClient, cli
@@ -70,7 +75,12 @@ _CONSOLE = re.compile(
 )
 #: Optional packages an example may need; without them the example is skipped, not failed.
 OPTIONAL = frozenset({"fastapi", "starlette", "uvicorn", "numpy", "PIL"})
+#: Peer clients whose calls docs/migrating.md shows beside ours: run in ``nox -s interop``.
+PEERS = frozenset({"huggingface_hub", "openai"})
 _ENDPOINT_URL = re.compile(r"https://[\w.-]+\.endpoints\.huggingface\.cloud/(?P<name>[\w.-]+)")
+# The peers cannot be aimed by HF_INFERENCE_BASE_URL: their blocks name the router.
+_ROUTER_URL = re.compile(r"https://router\.huggingface\.co(?=[/\"'])")
+_IMPORT = re.compile(r"^[ \t]*(?:from|import)[ \t]+(?P<module>\w+)", re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -89,6 +99,12 @@ class Block:
         first = self.code.split("\n", 1)[0]
         match = _PYTEST_FILE.fullmatch(first.strip())
         return match.group(1) if match else None
+
+    @property
+    def peers(self) -> list[str]:
+        """The peer clients this block imports (an interop test then)."""
+        imported = {m.group("module") for m in _IMPORT.finditer(self.code)}
+        return sorted(imported & PEERS)
 
 
 def _dedent(code: str, indent: str) -> str:
@@ -148,7 +164,10 @@ PYTEST_FILES = [b for b in BLOCKS if b.skip is None and b.pytest_file is not Non
 
 
 def _params(blocks: list[Block]) -> list[Any]:
-    return [pytest.param(block, id=block.id) for block in blocks]
+    return [
+        pytest.param(block, id=block.id, marks=[pytest.mark.interop] if block.peers else [])
+        for block in blocks
+    ]
 
 
 @pytest.fixture
@@ -197,12 +216,15 @@ def _compile(block: Block, source: str) -> Any:
 
 
 def _localise(code: str, server: LocalInferenceServer) -> str:
-    return _ENDPOINT_URL.sub(lambda m: server.endpoint_url(m.group("name")), code)
+    code = _ENDPOINT_URL.sub(lambda m: server.endpoint_url(m.group("name")), code)
+    return _ROUTER_URL.sub(server.url, code)
 
 
 @pytest.mark.anyio
 @pytest.mark.parametrize("block", _params(RUNNABLE))
 async def test_example_runs(block: Block, docs_server: LocalInferenceServer) -> None:
+    for peer in block.peers:
+        import_peer(peer)  # skips without it, unless the interop session requires it
     code = _compile(block, _localise(block.code, docs_server))
     client = AsyncInferenceClient(base_url=docs_server.base_url)
     namespace: dict[str, Any] = {"__name__": "__docs__", "client": client}
@@ -303,3 +325,32 @@ def test_every_task_has_a_runnable_example() -> None:
 def test_skipped_blocks_give_a_reason() -> None:
     assert BLOCKS, "no ```python blocks found: did the docs move?"
     assert all(block.skip for block in BLOCKS if block.skip is not None)
+
+
+MIGRATING = ROOT / "docs" / "migrating.md"
+_CALL = re.compile(r"^## (?P<number>\d+)\. (?P<title>.+)$", re.MULTILINE)
+_TAB = re.compile(r'^=== "(?P<name>[^"]+)"[ \t]*$', re.MULTILINE)
+
+
+def test_migrating_page_shows_each_call_in_every_client() -> None:
+    """docs/migrating.md: ten calls, each with a tab per client in one order; hf_inference's
+    tab always runs, a peer's tab runs that peer (an interop test) or says in a line why not."""
+    text = MIGRATING.read_text(encoding="utf-8")
+    calls = list(_CALL.finditer(text))
+    assert [int(call["number"]) for call in calls] == list(range(1, 11))
+    ends = [call.start() for call in calls[1:]] + [len(text)]
+    for call, end in zip(calls, ends, strict=True):
+        tabs = list(_TAB.finditer(text, call.end(), end))
+        names = [tab["name"] for tab in tabs]
+        assert names == ["huggingface_hub", "openai", "hf_inference"], call["title"]
+        tab_ends = [tab.start() for tab in tabs[1:]] + [end]
+        for tab, tab_end in zip(tabs, tab_ends, strict=True):
+            first, last = (text.count("\n", 0, pos) + 1 for pos in (tab.end(), tab_end))
+            blocks = [b for b in RUNNABLE if b.page == MIGRATING and first <= b.line <= last]
+            where = f"{call['title']} / {tab['name']}"
+            if tab["name"] == "hf_inference":
+                assert len(blocks) == 1 and not blocks[0].peers, where
+            elif blocks:
+                assert len(blocks) == 1 and blocks[0].peers == [tab["name"]], where
+            else:
+                assert text[tab.end() : tab_end].strip(), f"{where}: no block and no reason"
