@@ -65,6 +65,7 @@ DICT_FIELDS: Mapping[str, tuple[tuple[str, str], ...]] = {
 _EXAMPLES = """\
 examples:
   hf-inference text-generation --local "The answer is"        (no token, no network)
+  hf-inference text-generation --local --max-new-tokens 5 "Hi" (task parameters: <task> --help)
   hf-inference chat --model meta-llama/Llama-3.1-8B-Instruct "Hello"
   hf-inference fill-mask --model bert-base-uncased "Paris is the [MASK] of France."
   hf-inference image-classification --model google/vit-base-patch16-224 cat.png

@@ -419,6 +419,7 @@ async def test_typed_options_reach_the_wire_under_their_wire_names(
     tmp_path: Path, server: LocalInferenceServer
 ) -> None:
     write_samples(tmp_path)
+    (tmp_path / "generation.json").write_text('{"max_new_tokens": 5}', encoding="utf-8")
     base = ("--base-url", server.base_url, "-m")
     runs = await gather(
         {
@@ -438,7 +439,7 @@ async def test_typed_options_reach_the_wire_under_their_wire_names(
             "automatic-speech-recognition": arun(
                 tmp_path, "automatic-speech-recognition", *base,
                 "task/automatic-speech-recognition/local", "--generation-parameters",
-                '{"max_new_tokens": 5}', "--no-return-timestamps", "sample1.flac",
+                "@generation.json", "--no-return-timestamps", "sample1.flac",
             ),
             "chat": arun(
                 tmp_path, "chat", *base, "meta-llama/Llama-3.1-8B-Instruct", "--max-tokens",
