@@ -27,10 +27,11 @@ from typing import Any, TextIO
 
 import msgspec
 
-from . import _tasks, providers
+from . import _cli_parameters, _tasks, providers
 from ._client import AsyncInferenceClient
 from ._exceptions import BadRequestError, HfInferenceError, InvalidInputError
 from ._jobs import JobProgress
+from ._params import CALL_OPTION_NAMES
 from ._version import __version__
 from .types import BinaryOutput
 
@@ -64,6 +65,7 @@ DICT_FIELDS: Mapping[str, tuple[tuple[str, str], ...]] = {
 _EXAMPLES = """\
 examples:
   hf-inference text-generation --local "The answer is"        (no token, no network)
+  hf-inference text-generation --local --max-new-tokens 5 "Hi" (task parameters: <task> --help)
   hf-inference chat --model meta-llama/Llama-3.1-8B-Instruct "Hello"
   hf-inference fill-mask --model bert-base-uncased "Paris is the [MASK] of France."
   hf-inference image-classification --model google/vit-base-patch16-224 cat.png
@@ -342,23 +344,40 @@ def read_json(value: str, what: str) -> Any:
 
 
 def parameters_of(args: argparse.Namespace) -> dict[str, Any]:
-    """``--parameters JSON`` merged with every ``-P KEY=VALUE`` (VALUE parsed as JSON if it is)."""
+    """The task parameters of a command line, from every place they can be given.
+
+    ``--parameters JSON``, each ``-P KEY=VALUE`` (VALUE parsed as JSON if it is), the typed
+    options derived from the task's parameters (``--max-new-tokens 5``) and ``--labels``. A key
+    given in two places is a usage error: neither silently wins.
+    """
     params: dict[str, Any] = {}
+    origin: dict[str, str] = {}
+
+    def put(key: str, value: Any, where: str) -> None:
+        if key in origin:
+            raise UsageError(f"{key!r} given twice ({origin[key]} and {where}): give it once")
+        params[key] = value
+        origin[key] = where
+
     if getattr(args, "parameters", None):
         loaded = read_json(args.parameters, "--parameters")
         if not isinstance(loaded, dict):
             raise UsageError("--parameters must be a JSON object")
-        params.update(loaded)
+        for key, value in loaded.items():
+            put(key, value, "--parameters")
     for item in getattr(args, "param", None) or ():
         key, sep, raw = item.partition("=")
         if not sep or not key:
             raise UsageError(f"-P expects KEY=VALUE, got {item!r}")
         try:
-            params[key] = msgspec.json.decode(raw)
+            put(key, msgspec.json.decode(raw), "-P")
         except msgspec.DecodeError:
-            params[key] = raw
+            put(key, raw, "-P")
+    for key, (option, value) in _cli_parameters.given(args).items():
+        put(key, value, option)
     if getattr(args, "labels", None):
-        params["candidate_labels"] = [s.strip() for s in args.labels.split(",") if s.strip()]
+        labels = [s.strip() for s in args.labels.split(",") if s.strip()]
+        put("candidate_labels", labels, "--labels")
     return params
 
 
@@ -595,15 +614,6 @@ async def _task_command(
 # -- chat ---------------------------------------------------------------------------------------
 
 
-def _chat_params(args: argparse.Namespace) -> dict[str, Any]:
-    params = parameters_of(args)
-    if args.max_tokens is not None:
-        params["max_tokens"] = args.max_tokens
-    if args.temperature is not None:
-        params["temperature"] = args.temperature
-    return params
-
-
 async def chat_turn(
     client: AsyncInferenceClient,
     messages: list[dict[str, Any]],
@@ -674,7 +684,7 @@ async def chat_session(
 
 
 async def _chat_command(args: argparse.Namespace, out: Output) -> int:
-    params = _chat_params(args)
+    params = parameters_of(args)
     messages: list[dict[str, Any]] = []
     if args.system:
         messages.append({"role": "system", "content": read_text(args.system, "--system")})
@@ -818,6 +828,7 @@ def _add_task(
         action="store_true",
         help="wait for the whole answer" if f"{name}_stream" in _tasks.TASKS else argparse.SUPPRESS,
     )
+    _cli_parameters.add_parameter_options(parser, spec.parameters)  # last: sees every name taken
 
     async def command(args: argparse.Namespace, out: Output) -> int:
         return await _task_command(args, name, spec, out)
@@ -845,9 +856,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     chat.add_argument("message", nargs="?", help="the message, '-' for stdin, or @FILE")
     chat.add_argument("--system", help="a system prompt")
-    chat.add_argument("--max-tokens", type=int)
-    chat.add_argument("--temperature", type=float)
     chat.add_argument("--no-stream", action="store_true", help="wait for the whole answer")
+    # The chat parameters (--max-tokens, --temperature, ...), not the per-call options.
+    _cli_parameters.add_parameter_options(
+        chat, _tasks.CHAT_COMPLETION.parameters, exclude=CALL_OPTION_NAMES
+    )
     chat.set_defaults(handler=_chat_command)
 
     serve = sub.add_parser(

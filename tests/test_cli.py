@@ -7,6 +7,7 @@ in-process through the same ``main()``.
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import re
@@ -17,7 +18,7 @@ import sys
 from collections.abc import Awaitable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import TypeVar
+from typing import TypedDict, TypeVar
 
 import anyio
 import msgspec
@@ -25,9 +26,21 @@ import pytest
 from anyio.abc import Process
 
 from hf_inference import AsyncInferenceClient
-from hf_inference._tasks import TASKS
-from hf_inference.cli import array_summary, build_parser, main, render, shape_of
+from hf_inference._cli_parameters import DEST_PREFIX, PARAMETER_ONLY, add_parameter_options
+from hf_inference._params import CALL_OPTION_NAMES
+from hf_inference._tasks import CHAT_COMPLETION, TASKS
+from hf_inference.cli import (
+    _common_options,
+    _parameter_options,
+    array_summary,
+    build_parser,
+    main,
+    parameters_of,
+    render,
+    shape_of,
+)
 from hf_inference.testing import Loading, LocalInferenceServer
+from hf_inference.testing._media import write_samples
 from hf_inference.types import TextGenerationOutput, TextGenerationStreamOutput
 
 pytestmark = pytest.mark.anyio
@@ -320,6 +333,181 @@ def test_array_summary_keeps_the_shape_of_nested_embeddings() -> None:
     )
 
 
+# -- task parameters as options ---------------------------------------------------------------
+
+
+def subcommands() -> dict[str, argparse.ArgumentParser]:
+    action = build_parser()._subparsers._group_actions[0]  # type: ignore[union-attr]
+    return dict(action.choices)  # type: ignore[arg-type]
+
+
+def table_rows() -> list[tuple[str, frozenset[str]]]:
+    """(subcommand, the parameter names of its task-table row) for every subcommand of a task."""
+    rows = [
+        (name.replace("_", "-"), spec.parameter_names)
+        for name, spec in TASKS.items()
+        if not spec.stream and name != "chat_completion"
+    ]
+    return [*rows, ("chat", CHAT_COMPLETION.parameter_names - CALL_OPTION_NAMES)]
+
+
+def sample(action: argparse.Action) -> tuple[list[str], object] | None:
+    """Command-line words for one parameter option and the value they should send."""
+    if isinstance(action, argparse.BooleanOptionalAction):
+        return [action.option_strings[0]], True
+    if action.choices is not None:
+        first = next(iter(action.choices))
+        return [action.option_strings[0], first], first
+    if isinstance(action, argparse._AppendAction):
+        return [action.option_strings[0], "a, b", action.option_strings[0], "c"], ["a, b", "c"]
+    if action.type is int:
+        return [action.option_strings[0], "3"], 3
+    if action.type is float:
+        return [action.option_strings[0], "0.5"], 0.5
+    if action.type is None:
+        return [action.option_strings[0], "some text"], "some text"
+    return None  # JSON: checked against its annotation, covered on the wire below
+
+
+def test_cli_follows_the_table_one_option_per_parameter() -> None:
+    parsers = subcommands()
+    checked = json_options = 0
+    for command_name, names in table_rows():
+        parser = parsers[command_name]
+        help_text = parser.format_help()
+        section = help_text[help_text.index("task parameters:") :]
+        positional = ["x"] if any(a.dest == "input" for a in parser._actions) else []
+        for name in sorted(names):
+            option = "--" + name.replace("_", "-")
+            action = parser._option_string_actions.get(option)
+            if action is None or action.dest != DEST_PREFIX + name:
+                # Its option name is taken: the help must say it goes through -P.
+                only = section[section.index(PARAMETER_ONLY) :].split("\n\n")[0]
+                assert re.search(rf"\b{name}\b", only), f"{command_name}: {name} unreachable"
+                continue
+            assert option in section, f"{command_name} --help does not list {option}"
+            words = sample(action)
+            if words is None:
+                json_options += 1
+                continue
+            args = build_parser().parse_args([command_name, *words[0], *positional])
+            assert parameters_of(args) == {name: words[1]}, f"{command_name} {option}"
+            checked += 1
+    assert checked > 100  # every typed option of ~30 subcommands, not a vacuous walk
+    assert json_options >= 8
+
+
+class Colliding(TypedDict, total=False):
+    timeout: float  # --timeout is the read timeout
+    json: bool  # --json prints JSON
+    stream: bool  # --stream would be free, but --no-stream is taken
+    top_k: int
+
+
+def test_a_parameter_whose_option_name_is_taken_is_left_to_P() -> None:
+    parser = argparse.ArgumentParser(parents=[_common_options(), _parameter_options()])
+    parser.add_argument("--no-stream", action="store_true")
+    options = add_parameter_options(parser, Colliding)
+    assert options == {"json": None, "stream": None, "timeout": None, "top_k": "--top-k"}
+    assert f"{PARAMETER_ONLY} json, stream, timeout" in " ".join(parser.format_help().split())
+    args = parser.parse_args(["--timeout", "3", "-P", "timeout=5", "--top-k", "2", "--json"])
+    assert args.timeout == 3.0 and args.json is True  # the existing options keep their meaning
+    assert parameters_of(args) == {"timeout": 5, "top_k": 2}
+
+
+async def test_typed_options_reach_the_wire_under_their_wire_names(
+    tmp_path: Path, server: LocalInferenceServer
+) -> None:
+    write_samples(tmp_path)
+    (tmp_path / "generation.json").write_text('{"max_new_tokens": 5}', encoding="utf-8")
+    base = ("--base-url", server.base_url, "-m")
+    runs = await gather(
+        {
+            "text-generation": arun(
+                tmp_path, "text-generation", *base, "gpt2", "--no-stream", "--max-new-tokens",
+                "5", "--temperature", "0.5", "--no-details", "--stop", "a, b", "--stop", "END",
+                "Hi",
+            ),
+            "feature-extraction": arun(
+                tmp_path, "feature-extraction", *base, EMBEDDER, "--normalize",
+                "--truncation-direction", "left", "Hi",
+            ),
+            "image-to-image": arun(
+                tmp_path, "image-to-image", *base, "task/image-to-image/local", "--target-size",
+                '{"width": 64, "height": 32}', "--prompt", "a cat", "cats.png", "-o", "out.png",
+            ),
+            "automatic-speech-recognition": arun(
+                tmp_path, "automatic-speech-recognition", *base,
+                "task/automatic-speech-recognition/local", "--generation-parameters",
+                "@generation.json", "--no-return-timestamps", "sample1.flac",
+            ),
+            "chat": arun(
+                tmp_path, "chat", *base, "meta-llama/Llama-3.1-8B-Instruct", "--max-tokens",
+                "3", "--tool-choice", "auto", "--stop", "END", "Hi",
+            ),
+        }
+    )  # fmt: skip
+    for name, result in runs.items():
+        assert result.returncode == 0, (name, result.stderr)
+    bodies = {request.model: request.json for request in server.requests}
+    assert bodies["gpt2"]["parameters"] == {
+        "max_new_tokens": 5, "temperature": 0.5, "details": False, "stop": ["a, b", "END"],
+    }  # fmt: skip
+    # feature-extraction's parameters sit beside "inputs", where its specification puts them.
+    assert bodies[EMBEDDER] == {"inputs": "Hi", "normalize": True, "truncation_direction": "left"}
+    image = bodies["task/image-to-image/local"]
+    assert image["parameters"] == {"target_size": {"width": 64, "height": 32}, "prompt": "a cat"}
+    assert isinstance(image["inputs"], str)  # base64, as binary inputs travel with parameters
+    assert bodies["task/automatic-speech-recognition/local"]["parameters"] == {
+        "generation_parameters": {"max_new_tokens": 5}, "return_timestamps": False,
+    }  # fmt: skip
+    chat = bodies["meta-llama/Llama-3.1-8B-Instruct"]
+    assert (chat["max_tokens"], chat["tool_choice"], chat["stop"]) == (3, "auto", ["END"])
+
+
+async def test_a_bad_parameter_value_is_a_usage_error_before_any_request(
+    tmp_path: Path, server: LocalInferenceServer
+) -> None:
+    base = ("--base-url", server.base_url, "-m")
+    runs = await gather(
+        {
+            "choice": arun(tmp_path, "summarization", *base, "t5", "--truncation", "all", "Hi"),
+            "int": arun(tmp_path, "text-generation", *base, "gpt2", "--top-k", "many", "Hi"),
+            "json": arun(
+                tmp_path, "image-to-image", *base, "m", "--target-size", '{"width": 64}', "x.png"
+            ),
+            "not json": arun(
+                tmp_path, "text-generation", *base, "gpt2", "--grammar", "{oops", "Hi"
+            ),
+        }
+    )
+    assert {k: r.returncode for k, r in runs.items()} == dict.fromkeys(runs, 2)
+    errors = {k: r.stderr.decode().splitlines()[-1] for k, r in runs.items()}
+    assert "argument --truncation: invalid choice: 'all' (choose from" in errors["choice"]
+    assert "argument --top-k: invalid int value: 'many'" in errors["int"]
+    assert (
+        "target_size does not fit TargetSize: Object missing required field `height`"
+        in (errors["json"])
+    )
+    assert "argument --grammar: grammar must be JSON" in errors["not json"]
+    assert server.requests == []
+
+
+def test_task_help_lists_its_parameters(tmp_path: Path) -> None:
+    generation, summarization = run_all(
+        tmp_path, ("text-generation", "--help"), ("summarization", "--help")
+    )
+    assert generation.returncode == summarization.returncode == 0
+    shown = generation.stdout.decode()
+    section = shown[shown.index("task parameters:") :]
+    assert re.search(r"--max-new-tokens INT +max_new_tokens: an integer", section)
+    assert "--details, --no-details" in section
+    assert re.search(r"--stop TEXT +stop: a list of strings; repeat the option", section)
+    assert "--truncation {do_not_truncate,longest_first,only_first,only_second}" in (
+        summarization.stdout.decode()
+    )
+
+
 # -- errors ---------------------------------------------------------------------------------
 
 
@@ -342,6 +530,15 @@ def test_api_error_is_one_line_and_exit_1(tmp_path: Path) -> None:
         (["text-generation", "--local", "--base-url", "http://x", "Hi"], "error: --local cannot"),
         (["question-answering", "--local", "--question", "Who?"], "error: question-answering "
          "needs --context (or --inputs JSON)"),
+        # A parameter given in two places: neither wins silently.
+        (["text-generation", "--local", "--max-new-tokens", "5", "-P", "max_new_tokens=6", "Hi"],
+         "error: 'max_new_tokens' given twice (-P and --max-new-tokens): give it once"),
+        (["text-generation", "--local", "--parameters", '{"top_k": 2}', "-P", "top_k=3", "Hi"],
+         "error: 'top_k' given twice (--parameters and -P)"),
+        (["fill-mask", "--local", "-P", "top_k=2", "-P", "top_k=3", "a [MASK]"],
+         "error: 'top_k' given twice (-P and -P)"),
+        (["zero-shot-classification", "--local", "--labels", "a,b", "--candidate-labels", "c",
+          "Hi"], "error: 'candidate_labels' given twice (--candidate-labels and --labels)"),
     ],
 )  # fmt: skip
 def test_usage_errors_exit_2(
