@@ -683,8 +683,19 @@ async def chat_session(
         messages.append({"role": "assistant", "content": reply})
 
 
+def chat_keywords(given: Mapping[str, Any]) -> dict[str, Any]:
+    """Chat's keyword arguments from a command line's parameters: what chat names (but the
+    per-call options) as keywords, anything else (-P, --parameters) in the body as given."""
+    named = _tasks.CHAT_COMPLETION.parameter_names - CALL_OPTION_NAMES
+    params = {key: value for key, value in given.items() if key in named}
+    extra = {key: value for key, value in given.items() if key not in named}
+    if extra:
+        params["extra_body"] = extra
+    return params
+
+
 async def _chat_command(args: argparse.Namespace, out: Output) -> int:
-    params = parameters_of(args)
+    params = chat_keywords(parameters_of(args))
     messages: list[dict[str, Any]] = []
     if args.system:
         messages.append({"role": "system", "content": read_text(args.system, "--system")})

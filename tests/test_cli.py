@@ -724,3 +724,15 @@ def test_chat_message_from_stdin(tmp_path: Path) -> None:
     result = run(tmp_path, "chat", "--local", "--max-tokens", "3", "-", input=b"Hello\n")
     assert result.returncode == 0, result.stderr
     assert result.stdout.decode().startswith("Hello")
+
+
+async def test_chat_sends_a_parameter_it_does_not_name_in_the_body(
+    tmp_path: Path, server: LocalInferenceServer
+) -> None:
+    endpoint = server.endpoint_url("tgi")
+    result = await arun(
+        tmp_path, "chat", "--endpoint", endpoint, "--max-tokens", "4", "-P", "top_k=5", "Hi"
+    )
+    assert result.returncode == 0, result.stderr
+    body = server.requests[-1].json
+    assert body["max_tokens"] == 4 and body["top_k"] == 5  # a provider's own knob, as given
