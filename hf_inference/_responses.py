@@ -25,7 +25,7 @@ from ._exceptions import (
     StreamError,
     error_from_stream_event,
 )
-from ._params import CALL_OPTION_NAMES, CallOptions
+from ._params import CALL_OPTION_NAMES, CallOptions, parameter_names, unknown_keyword
 from ._payloads import json_body
 from ._sse import ServerSentEvent
 from ._streaming import AsyncStream
@@ -66,6 +66,9 @@ class ResponsesParameters(CallOptions, total=False):
     truncation: str
     user: str
     provider: str
+
+
+_NAMES = parameter_names(ResponsesParameters)
 
 
 def resolve_event(event: ServerSentEvent, payload: Any) -> Any:
@@ -195,6 +198,11 @@ class Responses:
             raise InvalidInputError(
                 f"input must be a string or a list of input items, got {type(inputs).__name__}"
             )
+        for key in params:
+            if key not in _NAMES:
+                raise unknown_keyword(
+                    "responses.create", key, _NAMES, "in extra_body={...} (the body's top level)"
+                )
         provider = params.get("provider") or client.provider
         if provider and provider not in ("hf-inference", "auto") and ":" not in model:
             model = f"{model}:{provider}"

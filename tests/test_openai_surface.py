@@ -103,6 +103,16 @@ async def test_responses_body_carries_instructions_provider_and_parameters(
     }
 
 
+async def test_responses_refuses_an_unknown_keyword_before_sending(
+    client: AsyncInferenceClient, server: LocalInferenceServer
+) -> None:
+    with pytest.raises(InvalidInputError, match="did you mean 'max_output_tokens'"):
+        await client.responses.create(model=MODEL, input=USER, max_output_token=5)  # type: ignore[call-overload]
+    with pytest.raises(InvalidInputError, match="unknown keyword argument 'max_output_token'"):
+        await client.responses.create(model=MODEL, input=USER, stream=True, max_output_token=5)  # type: ignore[call-overload]
+    assert server.requests == []
+
+
 async def test_responses_stream_deltas_spell_the_final_text(
     client: AsyncInferenceClient, server: LocalInferenceServer
 ) -> None:
