@@ -715,6 +715,9 @@ class AsyncInferenceClient(EndpointMethods):
         options: CallOptions,
         stream: bool,
     ) -> tuple[str, str | None, Body, str | None]:
+        for key in options:
+            if key not in CALL_OPTION_NAMES:  # raw calls take their parameters in parameters=
+                raise unknown_keyword("request()", key, CALL_OPTION_NAMES)
         is_chat = isinstance(payload, Mapping) and "messages" in payload
         spec = tasks.BY_WIRE_NAME.get(task or "") if task else None
         if task and spec is None:

@@ -203,6 +203,18 @@ async def test_an_unknown_keyword_names_the_closest_and_sends_nothing(
     assert server.requests == [] and server.open_connections == 0
 
 
+async def test_raw_requests_refuse_a_keyword_that_is_not_an_option(
+    client: AsyncInferenceClient, server: LocalInferenceServer
+) -> None:
+    with pytest.raises(InvalidInputError, match="unknown keyword argument 'max_new_tokens'"):
+        await client.request("hi", model="gpt2", max_new_tokens=5)  # type: ignore[call-overload]
+    stream = client.streaming_request("hi", model="gpt2", max_new_tokens=5)  # type: ignore[call-arg]
+    with pytest.raises(InvalidInputError, match="inside parameters="):
+        async with stream:
+            pass
+    assert server.requests == [] and server.open_connections == 0
+
+
 async def test_module_functions_take_and_check_keywords(
     server: LocalInferenceServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
