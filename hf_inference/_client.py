@@ -52,10 +52,11 @@ from ._mapping import DEFAULT_TTL
 from ._openai import Chat
 from ._params import (
     CALL_OPTION_NAMES,
+    IN_EXTRA_BODY,
     CallOptions,
     ChatCompletionParameters,
+    check_keywords,
     split_keywords,
-    unknown_keyword,
 )
 from ._payloads import (
     check_parameters,
@@ -715,9 +716,7 @@ class AsyncInferenceClient(EndpointMethods):
         options: CallOptions,
         stream: bool,
     ) -> tuple[str, str | None, Body, str | None]:
-        for key in options:
-            if key not in CALL_OPTION_NAMES:  # raw calls take their parameters in parameters=
-                raise unknown_keyword("request()", key, CALL_OPTION_NAMES)
+        check_keywords("request()", options, CALL_OPTION_NAMES)  # parameters go in parameters=
         is_chat = isinstance(payload, Mapping) and "messages" in payload
         spec = tasks.BY_WIRE_NAME.get(task or "") if task else None
         if task and spec is None:
@@ -1029,7 +1028,7 @@ class AsyncInferenceClient(EndpointMethods):
             return self.chat_completion_stream(
                 messages, model=model, response_format=response_format, **params
             )
-        output_type = self._with_format(params, response_format)
+        output_type = self._chat_arguments(params, response_format)
         send, _ = self._chat(tasks.CHAT_COMPLETION, messages, model, params)
         reply = await tasks.read_answer(
             tasks.CHAT_COMPLETION, await send(), messages, self.max_response_size
@@ -1052,7 +1051,7 @@ class AsyncInferenceClient(EndpointMethods):
         With ``response_format=YourType`` the chunks are as usual;
         ``accumulate_chat_stream(stream, response_format=YourType)`` gives the parsed answer.
         """
-        self._with_format(params, response_format)
+        self._chat_arguments(params, response_format)
         send, model_id = self._chat(tasks.CHAT_COMPLETION_STREAM, messages, model, params)
         return AsyncStream(
             send,
@@ -1063,17 +1062,12 @@ class AsyncInferenceClient(EndpointMethods):
         )
 
     @staticmethod
-    def _with_format(params: Any, response_format: Any) -> type[Any] | None:
-        """Put the wire ``response_format`` into ``params``; the type to parse into, if any.
-
-        A keyword chat does not take is refused first, naming the closest one.
-        """
-        names = tasks.CHAT_COMPLETION.parameter_names
-        for key in params:
-            if key not in names:
-                raise unknown_keyword(
-                    "chat-completion", key, names, "in extra_body={...} (the body's top level)"
-                )
+    def _chat_arguments(params: Any, response_format: Any) -> type[Any] | None:
+        """Check a chat call's keywords and put the wire ``response_format`` into ``params``;
+        the type to parse the answer into, if any."""
+        check_keywords(
+            "chat-completion", params, tasks.CHAT_COMPLETION.parameter_names, IN_EXTRA_BODY
+        )
         if response_format is None:
             return None
         if is_output_type(response_format):

@@ -197,8 +197,12 @@ def parameter_names(parameters: type[Any]) -> frozenset[str]:
     )
 
 
+IN_PARAMETERS = "inside parameters={...}"
+IN_EXTRA_BODY = "in extra_body={...} (the body's top level)"
+
+
 def unknown_keyword(
-    task: str, name: str, valid: Collection[str], elsewhere: str = "inside parameters={...}"
+    task: str, name: str, valid: Collection[str], elsewhere: str = IN_PARAMETERS
 ) -> InvalidInputError:
     """The error for a keyword argument that is neither a parameter of ``task`` nor an option.
 
@@ -212,6 +216,15 @@ def unknown_keyword(
         f"its parameters are {named}, beside the per-call options (token, timeout, ...); "
         f"a parameter the specification does not name goes {elsewhere}"
     )
+
+
+def check_keywords(
+    task: str, keywords: Mapping[str, Any], names: Collection[str], elsewhere: str = IN_PARAMETERS
+) -> None:
+    """Refuse the first keyword not in ``names`` (calls whose keywords are not split)."""
+    for key in keywords:
+        if key not in names:
+            raise unknown_keyword(task, key, names, elsewhere)
 
 
 def split_keywords(

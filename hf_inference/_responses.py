@@ -25,7 +25,7 @@ from ._exceptions import (
     StreamError,
     error_from_stream_event,
 )
-from ._params import CALL_OPTION_NAMES, CallOptions, parameter_names, unknown_keyword
+from ._params import CALL_OPTION_NAMES, IN_EXTRA_BODY, CallOptions, check_keywords, parameter_names
 from ._payloads import json_body
 from ._sse import ServerSentEvent
 from ._streaming import AsyncStream
@@ -198,11 +198,7 @@ class Responses:
             raise InvalidInputError(
                 f"input must be a string or a list of input items, got {type(inputs).__name__}"
             )
-        for key in params:
-            if key not in _NAMES:
-                raise unknown_keyword(
-                    "responses.create", key, _NAMES, "in extra_body={...} (the body's top level)"
-                )
+        check_keywords("responses.create", params, _NAMES, IN_EXTRA_BODY)
         provider = params.get("provider") or client.provider
         if provider and provider not in ("hf-inference", "auto") and ":" not in model:
             model = f"{model}:{provider}"

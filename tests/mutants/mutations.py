@@ -936,12 +936,12 @@ MUTATIONS: list[Mutation] = [
         "feature-extraction parameters sit beside inputs, as its specification puts them",
     ),
     Mutation(
-        "params-chat-unknown-keyword-sent",
-        "hf_inference/_client.py",
-        "            if key not in names:",
-        "            if False:",
-        PARAMS,
-        "chat refuses a keyword it does not name instead of sending it",
+        "params-checked-keyword-sent",
+        "hf_inference/_params.py",
+        "            raise unknown_keyword(task, key, names, elsewhere)",
+        "            pass",
+        (*PARAMS, "tests/test_openai_surface.py"),
+        "chat, responses.create and request() refuse a keyword they do not name, not send it",
     ),
     Mutation(
         "params-details-not-asked",
