@@ -10,7 +10,7 @@ import msgspec
 
 from . import types as t
 from ._exceptions import InvalidInputError
-from ._params import CALL_OPTION_NAMES
+from ._params import body_fields
 from ._payloads import json_body
 from .providers import AUTO, Direct
 
@@ -35,7 +35,7 @@ def chat_messages(messages: Messages) -> list[Any]:
 
 def chat_params(params: Mapping[str, Any], stream: bool) -> dict[str, Any]:
     """The chat parameters of a call (its options and None values left out)."""
-    body = {k: v for k, v in params.items() if k not in CALL_OPTION_NAMES and v is not None}
+    body = body_fields(params)
     if stream:
         body["stream"] = True
     return body
@@ -45,7 +45,7 @@ def chat_body(
     messages: Messages, body_model: str, params: Mapping[str, Any], stream: bool
 ) -> bytes:
     body: dict[str, Any] = {"model": body_model, "messages": chat_messages(messages)}
-    body.update(chat_params(params, False))
+    body.update(body_fields(params))
     body.update(params.get("extra_body") or {})
     if stream:
         body["stream"] = True

@@ -55,6 +55,7 @@ from ._params import (
     IN_EXTRA_BODY,
     CallOptions,
     ChatCompletionParameters,
+    call_options,
     check_keywords,
     split_keywords,
 )
@@ -588,7 +589,7 @@ class AsyncInferenceClient(EndpointMethods):
         model: str | None,
         params: Mapping[str, Any],
     ) -> tuple[Callable[[], Awaitable[Response]], str | None]:
-        options: CallOptions = {k: v for k, v in params.items() if k in CALL_OPTION_NAMES}  # type: ignore[assignment]
+        options = call_options(params)
         accept = "text/event-stream" if spec.stream else None
         plan = self._plan(spec, model, options)
         if isinstance(plan, providers.Direct):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Callable, Collection, Mapping, Sequence
-from typing import Any, Literal, TypedDict
+from typing import Any, Literal, TypedDict, cast
 
 from ._config import Timeout
 from ._exceptions import InvalidInputError
@@ -72,6 +72,17 @@ class ChatCompletionParameters(CallOptions, total=False):
 
 
 CALL_OPTION_NAMES = frozenset(CallOptions.__annotations__)
+
+
+def call_options(keywords: Mapping[str, Any]) -> CallOptions:
+    """The per-call options among the keywords of a call whose keywords are not split (chat,
+    ``responses.create``): everything else goes in the body."""
+    return cast(CallOptions, {k: v for k, v in keywords.items() if k in CALL_OPTION_NAMES})
+
+
+def body_fields(keywords: Mapping[str, Any]) -> dict[str, Any]:
+    """The body fields among those keywords: the per-call options and None values left out."""
+    return {k: v for k, v in keywords.items() if k not in CALL_OPTION_NAMES and v is not None}
 
 
 class FillMaskKwargs(p.FillMaskParameters, CallOptions):

@@ -25,7 +25,14 @@ from ._exceptions import (
     StreamError,
     error_from_stream_event,
 )
-from ._params import CALL_OPTION_NAMES, IN_EXTRA_BODY, CallOptions, check_keywords, parameter_names
+from ._params import (
+    IN_EXTRA_BODY,
+    CallOptions,
+    body_fields,
+    call_options,
+    check_keywords,
+    parameter_names,
+)
 from ._payloads import json_body
 from ._sse import ServerSentEvent
 from ._streaming import AsyncStream
@@ -207,14 +214,11 @@ class Responses:
         body: dict[str, Any] = {"model": model, "input": inputs}
         if instructions is not None:
             body["instructions"] = instructions
-        for key, value in params.items():
-            if key not in CALL_OPTION_NAMES and key != "provider" and value is not None:
-                body[key] = value
+        body.update(body_fields(params))
         body.update(params.get("extra_body") or {})
         if stream:
             body["stream"] = True
-        options = cast(CallOptions, {k: v for k, v in params.items() if k in CALL_OPTION_NAMES})
-        return url, model, json_body(body), options
+        return url, model, json_body(body), call_options(params)
 
     @staticmethod
     def _decoded(data: bytes, response: HTTPResponse, model: str) -> r.Response:

@@ -536,7 +536,7 @@ MUTATIONS: list[Mutation] = [
     ),
     Mutation(
         "shaping-none-chat-parameters-sent",
-        "hf_inference/_chat.py",
+        "hf_inference/_params.py",
         "if k not in CALL_OPTION_NAMES and v is not None}",
         "if k not in CALL_OPTION_NAMES}",
         (*SHAPING, "tests/test_client.py"),
